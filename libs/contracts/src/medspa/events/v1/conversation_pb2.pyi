@@ -1,0 +1,83 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from medspa.common.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class HandoffPriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HANDOFF_PRIORITY_UNSPECIFIED: _ClassVar[HandoffPriority]
+    HANDOFF_PRIORITY_NORMAL: _ClassVar[HandoffPriority]
+    HANDOFF_PRIORITY_URGENT: _ClassVar[HandoffPriority]
+HANDOFF_PRIORITY_UNSPECIFIED: HandoffPriority
+HANDOFF_PRIORITY_NORMAL: HandoffPriority
+HANDOFF_PRIORITY_URGENT: HandoffPriority
+
+class IntentDetected(_message.Message):
+    __slots__ = ("spa_id", "conversation_id", "intent", "service_id", "channel")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    conversation_id: str
+    intent: str
+    service_id: str
+    channel: _common_pb2.Channel
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., intent: _Optional[str] = ..., service_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ...) -> None: ...
+
+class HandoffRequested(_message.Message):
+    __slots__ = ("spa_id", "conversation_id", "handoff_id", "reason", "priority", "summary", "patient_phone", "channel", "requested_at")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    conversation_id: str
+    handoff_id: str
+    reason: str
+    priority: HandoffPriority
+    summary: _common_pb2.Sealed
+    patient_phone: _common_pb2.Sealed
+    channel: _common_pb2.Channel
+    requested_at: _timestamp_pb2.Timestamp
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., reason: _Optional[str] = ..., priority: _Optional[_Union[HandoffPriority, str]] = ..., summary: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., patient_phone: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class IntakeCompleted(_message.Message):
+    __slots__ = ("spa_id", "conversation_id", "appointment_id", "flags")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    conversation_id: str
+    appointment_id: str
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ConversationSummarized(_message.Message):
+    __slots__ = ("spa_id", "conversation_id", "summary", "outcome", "turns")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    TURNS_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    conversation_id: str
+    summary: _common_pb2.Sealed
+    outcome: str
+    turns: int
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., summary: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., outcome: _Optional[str] = ..., turns: _Optional[int] = ...) -> None: ...
