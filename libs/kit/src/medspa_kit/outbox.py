@@ -1,0 +1,126 @@
+"""The transactional outbox and its relay.
+
+A service records the event it owes in the same transaction as its change;
+the relay publishes unpublished rows to JetStream and marks them. A crash
+between publish and mark republishes with the same Nats-Msg-Id, which
+JetStream drops as a duplicate, so each event lands once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+import asyncpg
+import nats.errors
+from nats.js import JetStreamContext
+
+from medspa_kit.envelope import Envelope
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "medspa_outbox"
+_TRANSIENT = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    nats.errors.Error,
+)
+
+
+async def record(conn: asyncpg.Connection, envelope: Envelope, namespace: str) -> None:
+    """Write the event into the outbox; call inside the change's transaction."""
+    await conn.execute(
+        "INSERT INTO outbox (event_id, subject, headers, payload) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (event_id) DO NOTHING",
+        envelope.id,
+        envelope.subject(namespace),
+        json.dumps(envelope.headers()),
+        envelope.payload,
+    )
+    # Wakes the relay at commit; the relay also polls, so a lost notify only delays.
+    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        js: JetStreamContext,
+        *,
+        batch_size: int = 100,
+        idle_poll_s: float = 1.0,
+        retention_hours: int = 24,
+    ) -> None:
+        self._pool = pool
+        self._js = js
+        self._batch_size = batch_size
+        self._idle_poll_s = idle_poll_s
+        self._retention_hours = retention_hours
+        self._wake = asyncio.Event()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; returns how many rows it published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, subject, headers, payload FROM outbox WHERE published_at IS NULL"
+                " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self._batch_size,
+            )
+            for row in rows:
+                await self._js.publish(
+                    row["subject"], row["payload"], headers=json.loads(row["headers"]), timeout=5.0
+                )
+            if rows:
+                await conn.execute(
+                    "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                    [r["id"] for r in rows],
+                )
+        return len(rows)
+
+    async def prune(self) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)",
+                self._retention_hours,
+            )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        listener = await self._pool.acquire()
+        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        try:
+            await self.prune()
+            while not stop.is_set():
+                try:
+                    published = await self.publish_pending()
+                except _TRANSIENT as exc:
+                    # NATS or PostgreSQL briefly away: rows stay unpublished and are retried.
+                    log.warning(
+                        "outbox relay could not publish, will retry",
+                        extra={"error": type(exc).__name__},
+                    )
+                    published = 0
+                    await _wait_either(stop, asyncio.Event(), self._idle_poll_s)
+                    continue
+                if published == 0:
+                    self._wake.clear()
+                    await _wait_either(stop, self._wake, self._idle_poll_s)
+        finally:
+            with contextlib.suppress(Exception):
+                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._pool.release(listener)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+
+async def _wait_either(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()

@@ -1,0 +1,198 @@
+"""The composition every service shares: start in order, serve, stop cleanly.
+
+A service's main.py builds its settings and a `wire` function; `run_service`
+does the rest: logs and traces, the health server first (so /healthz answers
+while dependencies come up), PostgreSQL with migrations, NATS with the
+streams, the service's subscribers and tasks, the outbox relay, readiness, and
+on SIGTERM the reverse, draining in-flight work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import nats
+import uvicorn
+from fastapi import FastAPI
+from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from spa_config import SpaConfigError, SpaDirectory, load_spas
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from medspa_kit.consumer import Consumer
+from medspa_kit.crypto import FieldCipher, KeyringError, cipher_from_settings
+from medspa_kit.db import DatabaseUnavailable, create_pool
+from medspa_kit.health import Health
+from medspa_kit.logging import configure_logging
+from medspa_kit.migrate import MigrationError, migrate_service
+from medspa_kit.outbox import OutboxRelay
+from medspa_kit.settings import CommonSettings
+from medspa_kit.streams import ensure_streams
+from medspa_kit.telemetry import setup_telemetry
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+@dataclass
+class Runtime:
+    """What a service's wiring gets: every shared resource, already connected."""
+
+    name: str
+    settings: CommonSettings
+    pool: asyncpg.Pool
+    nc: NatsClient
+    js: JetStreamContext
+    broker: NatsBroker
+    cipher: FieldCipher
+    spas: SpaDirectory
+    health: Health
+    stop: asyncio.Event
+    consumer: Consumer = field(init=False)
+    tasks: list[Coroutine[Any, Any, None]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.consumer = Consumer(self.broker, self.pool, self.settings.bus_namespace, self.name)
+
+
+Wire = Callable[[Runtime], Awaitable[None]]
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The runtime owns SIGTERM/SIGINT so it can drain in order.
+        yield
+
+
+async def connect_nats(url: str, timeout_s: float) -> NatsClient:
+    try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type((OSError, nats.errors.Error, asyncio.TimeoutError)),
+            wait=wait_exponential(multiplier=0.2, max=5),
+            stop=stop_after_delay(timeout_s),
+            reraise=True,
+            before_sleep=lambda state: log.warning(
+                "NATS unreachable, retrying", extra={"server": url, "attempt": state.attempt_number}
+            ),
+        ):
+            with attempt:
+                return await nats.connect(
+                    url, connect_timeout=2, max_reconnect_attempts=-1, allow_reconnect=True
+                )
+    except (TimeoutError, OSError, nats.errors.Error) as exc:
+        raise StartupError(
+            f"NATS did not answer at {url} within {timeout_s:.0f}s: {exc!r}"
+        ) from exc
+    raise AssertionError("unreachable")
+
+
+async def run_service(
+    name: str,
+    settings: CommonSettings,
+    wire: Wire,
+    *,
+    port: int,
+    host: str = "0.0.0.0",
+    app: FastAPI | None = None,
+) -> None:
+    configure_logging(name, settings.log_level)
+    setup_telemetry(name, otlp_endpoint=settings.otlp_endpoint, traces_file=settings.traces_file)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    health = Health()
+    http_app = app or FastAPI(title=name)
+    health.install(http_app)
+    server = _Server(
+        uvicorn.Config(
+            OpenTelemetryMiddleware(http_app, exclude_spans=["receive", "send"]),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    server_task = asyncio.create_task(server.serve())
+
+    resources: list[Callable[[], Awaitable[None]]] = []
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        spas = load_spas(settings.spa_config)
+        cipher = cipher_from_settings(
+            settings.field_keys,
+            settings.field_key_active,
+            settings.field_index_key,
+            settings.field_key_file,
+        )
+        pool = await create_pool(
+            settings.database_url, name, timeout_s=settings.startup_timeout_s, application_name=name
+        )
+        resources.append(pool.close)
+        if settings.migrate_on_start:
+            async with pool.acquire() as conn:
+                applied = await migrate_service(conn, name)
+            if applied:
+                log.info("migrations applied", extra={"count": len(applied)})
+        nc = await connect_nats(settings.nats_url, settings.startup_timeout_s)
+        resources.append(nc.drain)
+        js = nc.jetstream()
+        await ensure_streams(js, settings.bus_namespace)
+        broker = NatsBroker(settings.nats_url, logger=logging.getLogger(f"{name}.bus"))
+        runtime = Runtime(name, settings, pool, nc, js, broker, cipher, spas, health, stop)
+        await wire(runtime)
+        await broker.start()
+        resources.append(broker.stop)
+        health.add_check("postgres", lambda: _pg_ok(pool))
+        health.add_check("nats", lambda: _nats_ok(nc))
+        tasks.append(asyncio.create_task(OutboxRelay(pool, js).run(stop)))
+        tasks.extend(asyncio.create_task(t) for t in runtime.tasks)
+        resources.extend(runtime.closers)
+        health.ready = True
+        log.info("ready", extra={"port": port})
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        health.ready = False
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for close in reversed(resources):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(close(), timeout=10)
+        server.should_exit = True
+        await server_task
+
+
+async def _pg_ok(pool: asyncpg.Pool) -> bool:
+    async with pool.acquire() as conn:
+        return bool(await conn.fetchval("SELECT true"))
+
+
+async def _nats_ok(nc: NatsClient) -> bool:
+    return bool(nc.is_connected)
+
+
+def main_entry(coro_factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a service's main coroutine; a startup failure exits with its message."""
+    try:
+        asyncio.run(coro_factory())
+    except (StartupError, DatabaseUnavailable, MigrationError, KeyringError, SpaConfigError) as exc:
+        raise SystemExit(f"startup failed: {exc}") from None

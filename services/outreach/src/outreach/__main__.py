@@ -1,0 +1,3 @@
+from outreach.main import main
+
+main()

@@ -1,0 +1,3 @@
+from telephony.main import main
+
+main()
