@@ -1,0 +1,141 @@
+"""In-memory record of every message and call, in the order they happened.
+
+A development tool, so memory is enough. Handlers run concurrently on one event loop and a
+webhook can re-enter the sandbox while another request awaits, hence the lock. Readers get
+copies, so a later status change never mutates a snapshot already being serialized.
+"""
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+Direction = Literal["inbound", "outbound-api", "outbound-reply"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_sid(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex
+
+
+@dataclass
+class Message:
+    sid: str
+    account_sid: str
+    direction: Direction
+    from_: str | None
+    to: str
+    body: str
+    status: str
+    num_segments: int
+    num_media: int = 0
+    messaging_service_sid: str | None = None
+    status_callback: str | None = None
+    webhook_status: int | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(init=False)
+    sent_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.updated_at = self.created_at
+
+
+@dataclass
+class Call:
+    sid: str
+    account_sid: str
+    from_: str
+    to: str
+    status: str
+    url: str | None
+    twiml: str | None
+    application_sid: str | None
+    method: str
+    status_callback: str | None
+    machine_detection: str | None
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.updated_at = self.created_at
+
+
+class Store:
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        # dicts keep insertion order: the order things happened.
+        self._messages: dict[str, Message] = {}
+        self._calls: dict[str, Call] = {}
+
+    async def add_message(self, message: Message) -> Message:
+        async with self._lock:
+            self._messages[message.sid] = message
+            return replace(message)
+
+    async def get_message(self, sid: str) -> Message | None:
+        async with self._lock:
+            message = self._messages.get(sid)
+            return replace(message) if message else None
+
+    async def set_message_status(
+        self, sid: str, status: str, *, webhook_status: int | None = None
+    ) -> Message | None:
+        """Move a message on; None when it is gone (cleared meanwhile)."""
+        async with self._lock:
+            message = self._messages.get(sid)
+            if message is None:
+                return None
+            message.status = status
+            message.updated_at = utcnow()
+            if status == "sent":
+                message.sent_at = message.updated_at
+            if webhook_status is not None:
+                message.webhook_status = webhook_status
+            return replace(message)
+
+    async def messages_for(self, phone: str | None, after: str | None = None) -> list[Message]:
+        """The patient's view: texts from ``phone`` and texts to it, oldest first.
+
+        ``after`` is a cursor: only messages recorded after that sid. An unknown cursor (the
+        store was cleared since) returns everything, since all of it is newer.
+        """
+        async with self._lock:
+            messages = list(self._messages.values())
+            if after in self._messages:
+                messages = messages[list(self._messages).index(after) + 1 :]
+            return [
+                replace(m)
+                for m in messages
+                if phone is None
+                or (m.from_ == phone if m.direction == "inbound" else m.to == phone)
+            ]
+
+    async def clear_messages(self) -> None:
+        async with self._lock:
+            self._messages.clear()
+
+    async def add_call(self, call: Call) -> Call:
+        async with self._lock:
+            self._calls[call.sid] = call
+            return replace(call)
+
+    async def get_call(self, sid: str) -> Call | None:
+        async with self._lock:
+            call = self._calls.get(sid)
+            return replace(call) if call else None
+
+    async def calls_for(self, phone: str | None) -> list[Call]:
+        async with self._lock:
+            return [
+                replace(c)
+                for c in self._calls.values()
+                if phone is None or phone in (c.to, c.from_)
+            ]
+
+    async def clear_calls(self) -> None:
+        async with self._lock:
+            self._calls.clear()
