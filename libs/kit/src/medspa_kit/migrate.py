@@ -45,10 +45,12 @@ def _read(prefix: str, folder: Traversable) -> list[Migration]:
     return [Migration(f"{prefix}{f.name.removesuffix('.sql')}", f.read_text()) for f in files]
 
 
+def kit_migrations() -> list[Migration]:
+    return _read("kit/", resources.files("medspa_kit") / "migrations")
+
+
 def migrations_for(package: str) -> list[Migration]:
-    kit = _read("kit/", resources.files("medspa_kit") / "migrations")
-    own = _read(f"{package}/", resources.files(package) / "migrations")
-    return kit + own
+    return kit_migrations() + _read(f"{package}/", resources.files(package) / "migrations")
 
 
 async def apply(conn: asyncpg.Connection, schema: str, migrations: list[Migration]) -> list[str]:

@@ -1,0 +1,55 @@
+# The front desk for med spas. `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+BOOTSTRAP := scripts/bootstrap.sh
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: ## install the pinned toolchain and every package (uv, .venv from uv.lock)
+	@$(BOOTSTRAP)
+
+.PHONY: run
+run: install ## bring the whole system up here and open a terminal phone to text the demo spa (Ctrl-C stops all)
+	@$(PY) -m devstack run
+
+.PHONY: up
+up: install ## start the whole system in the background; returns when every service is ready
+	@$(PY) -m devstack up
+
+.PHONY: down
+down: install ## stop what `make up` started
+	@$(PY) -m devstack down
+
+.PHONY: status
+status: install ## show each service's readiness
+	@$(PY) -m devstack status
+
+.PHONY: phone
+phone: install ## text the running demo spa from the terminal (after `make up`)
+	@$(PY) -m devstack phone
+
+.PHONY: test
+test: install ## run every test: unit, service and integration (real NATS JetStream and PostgreSQL)
+	@$(PY) -m pytest -q
+
+.PHONY: test-fast
+test-fast: install ## run the tests that need no servers
+	@$(PY) -m pytest -q -m "not integration"
+
+.PHONY: proto
+proto: install ## regenerate the contract code from proto/ into libs/contracts
+	@$(PY) scripts/genproto.py
+
+.PHONY: lint
+lint: install ## ruff (check and format) everywhere, mypy on libs/
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+	@.venv/bin/mypy libs/kit/src libs/spa-config/src
+
+.PHONY: bench
+bench: install ## benchmarks, printed as tables
+	@$(PY) services/scheduler/bench/bench_find_slots.py

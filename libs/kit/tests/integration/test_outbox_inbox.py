@@ -1,0 +1,127 @@
+"""The kit's delivery guarantees on real PostgreSQL and NATS JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import nats
+import pytest
+from faststream.nats import NatsBroker
+from medspa.events.v1 import booking_pb2
+
+from medspa_kit import outbox
+from medspa_kit.consumer import Consumer
+from medspa_kit.db import create_pool
+from medspa_kit.envelope import Envelope
+from medspa_kit.migrate import Migration, MigrationError, apply, kit_migrations
+from medspa_kit.outbox import OutboxRelay
+from medspa_kit.streams import stream_names
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    schema = f"kit_{uuid.uuid4().hex[:8]}"
+    pool = await create_pool(database_url, schema, timeout_s=10)
+    async with pool.acquire() as conn:
+        await apply(conn, schema, kit_migrations())
+        await conn.execute("CREATE TABLE effects (event_id text NOT NULL)")
+    yield pool
+    await pool.close()
+
+
+async def _wait_for(predicate, seconds: float = 10.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not await predicate():
+            await asyncio.sleep(0.05)
+
+
+def _held(appointment_id: str) -> booking_pb2.BookingHeld:
+    return booking_pb2.BookingHeld(booking=booking_pb2.Booking(appointment_id=appointment_id, spa_id="glow"))
+
+
+async def test_migrations_are_forward_only(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        schema = await conn.fetchval("SELECT current_schema()")
+        assert await apply(conn, schema, kit_migrations()) == []
+        edited = [Migration(m.version, m.sql + "\n-- edited") for m in kit_migrations()]
+        with pytest.raises(MigrationError, match="forward-only"):
+            await apply(conn, schema, edited)
+
+
+async def test_audit_log_is_append_only(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO audit_log (actor, action, subject_type, subject_id) VALUES ('t','read','p','1')"
+        )
+        for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+            with pytest.raises(asyncpg.RaiseError, match="append-only"):
+                await conn.execute(statement)
+
+
+async def test_relay_publishes_once_even_when_it_crashes_before_marking(
+    pool: asyncpg.Pool, stack, bus_namespace: str
+) -> None:
+    nc = await nats.connect(stack.nats_url)
+    js = nc.jetstream()
+    envelope = Envelope.wrap("glow", _held(f"a-{uuid.uuid4()}"), "test")
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, envelope, bus_namespace)
+    relay = OutboxRelay(pool, js)
+    assert await relay.publish_pending() == 1
+    # The crash: published, but the mark was lost with the transaction.
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE outbox SET published_at = NULL WHERE event_id = $1", envelope.id)
+    assert await relay.publish_pending() == 1
+
+    sub = await js.pull_subscribe(envelope.subject(bus_namespace), stream=stream_names(bus_namespace).events)
+    messages = await sub.fetch(10, timeout=2)
+    assert [m.headers["ce-id"] for m in messages] == [envelope.id]
+    await nc.close()
+
+
+async def test_consumer_handles_each_event_once_and_retries_failures(
+    pool: asyncpg.Pool, stack, bus_namespace: str
+) -> None:
+    calls: list[str] = []
+
+    async def handler(conn: asyncpg.Connection, envelope: Envelope, message) -> None:
+        calls.append(envelope.id)
+        await conn.execute("INSERT INTO effects VALUES ($1)", envelope.id)
+        if calls.count(envelope.id) == 1 and message.booking.appointment_id.startswith("flaky"):
+            raise RuntimeError("first attempt fails")
+
+    broker = NatsBroker(stack.nats_url)
+    consumer = Consumer(broker, pool, bus_namespace, f"kit-test-{uuid.uuid4().hex[:6]}")
+    consumer.register("evt", "booking.held", handler)
+    await broker.start()
+    nc = await nats.connect(stack.nats_url)
+    js = nc.jetstream()
+    try:
+        steady = Envelope.wrap("glow", _held("steady"), "test")
+        flaky = Envelope.wrap("glow", _held("flaky"), "test")
+        for envelope in (steady, flaky):
+            await js.publish(envelope.subject(bus_namespace), envelope.payload, headers=envelope.headers())
+        # A duplicate outside JetStream's window: same event id, new message id.
+        duplicate = {**steady.headers(), "Nats-Msg-Id": str(uuid.uuid4())}
+        await js.publish(steady.subject(bus_namespace), steady.payload, headers=duplicate)
+
+        async def both_effects_committed() -> bool:
+            async with pool.acquire() as conn:
+                return await conn.fetchval("SELECT count(*) FROM effects") == 2
+
+        await _wait_for(both_effects_committed)
+        # The failed attempt rolled back with its inbox row, then succeeded on redelivery.
+        assert calls.count(flaky.id) == 2
+        async with pool.acquire() as conn:
+            rows = await conn.fetch("SELECT event_id FROM effects ORDER BY event_id")
+            handled = await conn.fetchval("SELECT count(*) FROM inbox")
+        assert sorted(r["event_id"] for r in rows) == sorted([steady.id, flaky.id])
+        assert handled == 2
+    finally:
+        await broker.stop()
+        await nc.close()
