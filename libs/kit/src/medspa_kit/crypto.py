@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from medspa.common.v1.common_pb2 import Sealed
 
 _NONCE_BYTES = 12

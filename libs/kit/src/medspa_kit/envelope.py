@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from google.protobuf.message import DecodeError, Message
+from opentelemetry import propagate
+
 from medspa.commands.v1 import commands_pb2
 from medspa.events.v1 import (
     booking_pb2,
@@ -22,7 +24,6 @@ from medspa.events.v1 import (
     outreach_pb2,
     telephony_pb2,
 )
-from opentelemetry import propagate
 
 Kind = Literal["evt", "cmd"]
 

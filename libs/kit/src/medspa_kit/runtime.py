@@ -25,7 +25,6 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-from spa_config import SpaConfigError, SpaDirectory, load_spas
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from medspa_kit.consumer import Consumer
@@ -38,6 +37,7 @@ from medspa_kit.outbox import OutboxRelay
 from medspa_kit.settings import CommonSettings
 from medspa_kit.streams import ensure_streams
 from medspa_kit.telemetry import setup_telemetry
+from spa_config import SpaConfigError, SpaDirectory, load_spas
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import asyncpg
 import nats
 import pytest
 from faststream.nats import NatsBroker
-from medspa.events.v1 import booking_pb2
 
+from medspa.events.v1 import booking_pb2
 from medspa_kit import outbox
 from medspa_kit.consumer import Consumer
 from medspa_kit.db import create_pool
@@ -41,7 +41,9 @@ async def _wait_for(predicate, seconds: float = 10.0) -> None:
 
 
 def _held(appointment_id: str) -> booking_pb2.BookingHeld:
-    return booking_pb2.BookingHeld(booking=booking_pb2.Booking(appointment_id=appointment_id, spa_id="glow"))
+    return booking_pb2.BookingHeld(
+        booking=booking_pb2.Booking(appointment_id=appointment_id, spa_id="glow")
+    )
 
 
 async def test_migrations_are_forward_only(pool: asyncpg.Pool) -> None:
@@ -58,7 +60,11 @@ async def test_audit_log_is_append_only(pool: asyncpg.Pool) -> None:
         await conn.execute(
             "INSERT INTO audit_log (actor, action, subject_type, subject_id) VALUES ('t','read','p','1')"
         )
-        for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        for statement in (
+            "UPDATE audit_log SET actor = 'x'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+        ):
             with pytest.raises(asyncpg.RaiseError, match="append-only"):
                 await conn.execute(statement)
 
@@ -78,7 +84,9 @@ async def test_relay_publishes_once_even_when_it_crashes_before_marking(
         await conn.execute("UPDATE outbox SET published_at = NULL WHERE event_id = $1", envelope.id)
     assert await relay.publish_pending() == 1
 
-    sub = await js.pull_subscribe(envelope.subject(bus_namespace), stream=stream_names(bus_namespace).events)
+    sub = await js.pull_subscribe(
+        envelope.subject(bus_namespace), stream=stream_names(bus_namespace).events
+    )
     messages = await sub.fetch(10, timeout=2)
     assert [m.headers["ce-id"] for m in messages] == [envelope.id]
     await nc.close()
@@ -105,7 +113,9 @@ async def test_consumer_handles_each_event_once_and_retries_failures(
         steady = Envelope.wrap("glow", _held("steady"), "test")
         flaky = Envelope.wrap("glow", _held("flaky"), "test")
         for envelope in (steady, flaky):
-            await js.publish(envelope.subject(bus_namespace), envelope.payload, headers=envelope.headers())
+            await js.publish(
+                envelope.subject(bus_namespace), envelope.payload, headers=envelope.headers()
+            )
         # A duplicate outside JetStream's window: same event id, new message id.
         duplicate = {**steady.headers(), "Nats-Msg-Id": str(uuid.uuid4())}
         await js.publish(steady.subject(bus_namespace), steady.payload, headers=duplicate)

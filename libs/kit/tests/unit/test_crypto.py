@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from medspa_kit.crypto import FieldCipher, Keyring, KeyringError, Purpose, dev_keyring, keyring_from_env
+from medspa_kit.crypto import (
+    FieldCipher,
+    Keyring,
+    KeyringError,
+    Purpose,
+    dev_keyring,
+    keyring_from_env,
+)
 
 
 def _keyring(active: str = "k1", *kids: str) -> Keyring:
@@ -53,9 +60,13 @@ def test_a_retired_key_gives_a_clear_error() -> None:
 def test_blind_index_is_stable_and_keyed() -> None:
     ring = _keyring()
     a, b = FieldCipher(ring), FieldCipher(ring)
-    assert a.blind_index("+14155550123", Purpose.PHONE) == b.blind_index("+14155550123", Purpose.PHONE)
+    assert a.blind_index("+14155550123", Purpose.PHONE) == b.blind_index(
+        "+14155550123", Purpose.PHONE
+    )
     other = FieldCipher(_keyring())
-    assert other.blind_index("+14155550123", Purpose.PHONE) != a.blind_index("+14155550123", Purpose.PHONE)
+    assert other.blind_index("+14155550123", Purpose.PHONE) != a.blind_index(
+        "+14155550123", Purpose.PHONE
+    )
 
 
 def test_keys_from_environment() -> None:

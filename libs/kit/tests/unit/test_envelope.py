@@ -1,9 +1,9 @@
 import pytest
-from medspa.commands.v1 import commands_pb2
-from medspa.events.v1 import booking_pb2, telephony_pb2
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
+from medspa.commands.v1 import commands_pb2
+from medspa.events.v1 import booking_pb2, telephony_pb2
 from medspa_kit.envelope import COMMANDS, EVENTS, Envelope, EnvelopeError
 
 

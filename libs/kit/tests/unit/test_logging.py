@@ -20,7 +20,9 @@ def emit() -> "callable":
 
 
 def test_protected_fields_never_print(emit) -> None:
-    line = emit("sms received", body="I'm pregnant", phone="+14155550123", patient_name="Jane", sid="SM1")
+    line = emit(
+        "sms received", body="I'm pregnant", phone="+14155550123", patient_name="Jane", sid="SM1"
+    )
     assert line["body"] == line["phone"] == line["patient_name"] == "[redacted]"
     assert line["sid"] == "SM1"
     assert "pregnant" not in json.dumps(line)

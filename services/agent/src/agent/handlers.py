@@ -6,16 +6,16 @@ import logging
 from datetime import UTC, datetime
 
 import asyncpg
-from medspa.commands.v1 import commands_pb2
-from medspa.common.v1 import common_pb2
-from medspa.events.v1 import conversation_pb2, telephony_pb2
-from spa_config import SpaDirectory
 
 from agent.adapters.store import ConversationStore
 from agent.turn import TurnTaker
+from medspa.commands.v1 import commands_pb2
+from medspa.common.v1 import common_pb2
+from medspa.events.v1 import conversation_pb2, telephony_pb2
 from medspa_kit import outbox
 from medspa_kit.crypto import FieldCipher, Purpose
 from medspa_kit.envelope import Envelope
+from spa_config import SpaDirectory
 
 log = logging.getLogger(__name__)
 
@@ -78,5 +78,3 @@ class SmsReceivedHandler:
             "replied",
             extra={"conversation_id": str(conversation.id), "intent": reply.intent.value},
         )
-
-

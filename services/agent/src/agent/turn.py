@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from spa_config import SpaConfig
-
 from agent.domain.intents import Intent, MenuItem, understand
 from agent.domain.speech import spoken_list, spoken_time
 from agent.ports import Calendar, CalendarUnavailable, MenuService, OfferedSlot
 from medspa_kit.catalog import Catalog
+from spa_config import SpaConfig
 
 MENU_NAMES_IN_GREETING = 4
 
@@ -28,7 +27,9 @@ class Reply:
 
 
 class TurnTaker:
-    def __init__(self, calendar: Calendar, catalog: Catalog, *, offer: int, search_days: int) -> None:
+    def __init__(
+        self, calendar: Calendar, catalog: Catalog, *, offer: int, search_days: int
+    ) -> None:
         self._calendar = calendar
         self._catalog = catalog
         self._offer = offer

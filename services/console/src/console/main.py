@@ -5,8 +5,8 @@ The staff console arrives with issue 8; until then it serves health, owns its sc
 
 from __future__ import annotations
 
-from medspa_kit.runtime import Runtime, main_entry, run_service
 from console.settings import ConsoleSettings
+from medspa_kit.runtime import Runtime, main_entry, run_service
 
 
 async def serve(settings: ConsoleSettings) -> None:

@@ -6,14 +6,14 @@ import logging
 from datetime import UTC, datetime
 
 import asyncpg
+
 from medspa.commands.v1 import commands_pb2
 from medspa.events.v1 import telephony_pb2
-from spa_config import SpaDirectory
-
 from medspa_kit import outbox
 from medspa_kit.audit import audit
 from medspa_kit.crypto import FieldCipher, Purpose
 from medspa_kit.envelope import Envelope
+from spa_config import SpaDirectory
 from telephony.adapters.twilio_rest import SendRejected, TwilioMessages
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,10 @@ class SendMessageHandler:
         body = self._cipher.open(command.body, Purpose.SMS_BODY)
         try:
             sent = await self._messages.send(
-                to=to, from_=spa.phone_numbers[0], body=body, status_callback=self._status_callback_url
+                to=to,
+                from_=spa.phone_numbers[0],
+                body=body,
+                status_callback=self._status_callback_url,
             )
         except SendRejected as exc:
             log.warning(

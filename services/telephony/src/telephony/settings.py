@@ -12,7 +12,9 @@ SANDBOX_AUTH_TOKEN = "sandbox-auth-token"  # noqa: S105 - the local sandbox's we
 
 
 class TelephonySettings(CommonSettings):
-    model_config = SettingsConfigDict(env_prefix="TELEPHONY_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="TELEPHONY_", extra="ignore", populate_by_name=True
+    )
 
     host: str = "0.0.0.0"
     port: int = 8001

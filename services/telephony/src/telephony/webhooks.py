@@ -15,17 +15,17 @@ from typing import Annotated
 import asyncpg
 import phonenumbers
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
-from medspa.events.v1 import telephony_pb2
-from spa_config import SpaConfig, SpaDirectory
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
+from medspa.events.v1 import telephony_pb2
 from medspa_kit import inbox, outbox
 from medspa_kit.audit import audit
 from medspa_kit.catalog import Catalog
 from medspa_kit.crypto import FieldCipher, Purpose
 from medspa_kit.envelope import Envelope
+from spa_config import SpaConfig, SpaDirectory
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
@@ -94,7 +94,9 @@ def create_router(public_url: str, auth_token: str) -> APIRouter:
         to = e164(params["To"], "To")
         spa = wired.spas.by_number(to)
         if spa is None:
-            log.warning("refused a webhook for a number no spa owns", extra={"sid": params[sid_field]})
+            log.warning(
+                "refused a webhook for a number no spa owns", extra={"sid": params[sid_field]}
+            )
             raise WebhookError(404, "this number belongs to no configured spa")
         return spa
 
@@ -148,7 +150,10 @@ def create_router(public_url: str, auth_token: str) -> APIRouter:
             if spa_id is None:
                 return Response(status_code=204)
             event = telephony_pb2.MessageStatus(
-                spa_id=spa_id, message_sid=sid, status=status, error_code=params.get("ErrorCode", "")
+                spa_id=spa_id,
+                message_sid=sid,
+                status=status,
+                error_code=params.get("ErrorCode", ""),
             )
             envelope = Envelope.wrap(spa_id, event, "telephony", event_id=f"status-{sid}-{status}")
             await outbox.record(conn, envelope, wired.namespace)
@@ -170,7 +175,9 @@ def create_router(public_url: str, auth_token: str) -> APIRouter:
                 envelope = Envelope.wrap(spa.id, event, "telephony", event_id=f"call-{sid}")
                 await outbox.record(conn, envelope, wired.namespace)
         answer = VoiceResponse()
-        answer.say(wired.catalog.say("voice.greeting_text_only", greeting=spa.greeting, spa_name=spa.name))
+        answer.say(
+            wired.catalog.say("voice.greeting_text_only", greeting=spa.greeting, spa_name=spa.name)
+        )
         answer.hangup()
         return Response(str(answer), media_type=TWIML)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import grpc
-from medspa.calendar.v1 import calendar_pb2, calendar_pb2_grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
 from agent.ports import CalendarUnavailable, MenuService, OfferedSlot
+from medspa.calendar.v1 import calendar_pb2, calendar_pb2_grpc
 
 _UNAVAILABLE = {
     grpc.StatusCode.UNAVAILABLE,
@@ -34,9 +34,7 @@ class GrpcCalendar:
             )
         except grpc.aio.AioRpcError as exc:
             raise _translate(exc) from exc
-        return [
-            MenuService(s.id, s.name, s.category, tuple(s.aliases)) for s in reply.services
-        ]
+        return [MenuService(s.id, s.name, s.category, tuple(s.aliases)) for s in reply.services]
 
     async def find_slots(
         self, spa_id: str, service_id: str, start: datetime, end: datetime, limit: int
