@@ -40,7 +40,8 @@ PROTECTED_FIELDS = frozenset(
 )
 REDACTED = "[redacted]"
 _PHONE = re.compile(r"\+?\d[\d\-\s().]{8,}\d")
-_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# color_message: uvicorn duplicates its message with terminal colours.
+_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
 def scrub(text: str) -> str:

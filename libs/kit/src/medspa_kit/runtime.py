@@ -24,7 +24,6 @@ from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from medspa_kit.consumer import Consumer
@@ -121,7 +120,8 @@ async def run_service(
     health.install(http_app)
     server = _Server(
         uvicorn.Config(
-            OpenTelemetryMiddleware(http_app, exclude_spans=["receive", "send"]),
+            # FastAPI traces its own requests (joining an incoming traceparent).
+            http_app,
             host=host,
             port=port,
             log_config=None,

@@ -62,32 +62,47 @@ def required(params: dict[str, str], *names: str) -> None:
         raise WebhookError(400, f"missing Twilio field(s): {', '.join(missing)}")
 
 
-def create_router(public_url: str, auth_token: str) -> APIRouter:
-    validator = RequestValidator(auth_token)
-    base = public_url.rstrip("/")
+@dataclass(frozen=True)
+class Signatures:
+    """Checks X-Twilio-Signature over the URL Twilio called: the public one."""
 
-    async def signed_params(request: Request) -> dict[str, str]:
-        """The form fields, only if Twilio signed exactly this URL and these fields."""
-        signature = request.headers.get("X-Twilio-Signature", "")
-        try:
-            form = await request.form()
-        except Exception:  # a body that is not a form cannot carry a valid signature
-            raise WebhookError(400, "body is not form-encoded") from None
-        params = {key: str(value) for key, value in form.items()}
-        url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if not signature or not validator.validate(url, params, signature):
-            log.warning("refused a webhook with a bad signature", extra={"path": request.url.path})
-            raise WebhookError(403, "invalid Twilio signature")
-        return params
+    validator: RequestValidator
+    public_url: str
 
-    def edge(request: Request) -> Edge:
-        wired: Edge | None = getattr(request.app.state, "edge", None)
-        if wired is None:
-            raise WebhookError(503, "starting up")
-        return wired
+    def url_of(self, request: Request) -> str:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return self.public_url.rstrip("/") + request.url.path + query
 
-    Params = Annotated[dict[str, str], Depends(signed_params)]
-    Wired = Annotated[Edge, Depends(edge)]
+
+async def signed_params(request: Request) -> dict[str, str]:
+    """The form fields, only if Twilio signed exactly this URL and these fields."""
+    signatures: Signatures = request.app.state.signatures
+    signature = request.headers.get("X-Twilio-Signature", "")
+    try:
+        form = await request.form()
+    except Exception:  # a body that is not a form cannot carry a valid signature
+        raise WebhookError(400, "body is not form-encoded") from None
+    params = {key: str(value) for key, value in form.items()}
+    if not signature or not signatures.validator.validate(
+        signatures.url_of(request), params, signature
+    ):
+        log.warning("refused a webhook with a bad signature", extra={"path": request.url.path})
+        raise WebhookError(403, "invalid Twilio signature")
+    return params
+
+
+def wired_edge(request: Request) -> Edge:
+    wired: Edge | None = getattr(request.app.state, "edge", None)
+    if wired is None:
+        raise WebhookError(503, "starting up")
+    return wired
+
+
+Params = Annotated[dict[str, str], Depends(signed_params)]
+Wired = Annotated[Edge, Depends(wired_edge)]
+
+
+def create_router() -> APIRouter:
     router = APIRouter(prefix="/twilio")
 
     def spa_for(wired: Edge, params: dict[str, str], sid_field: str) -> SpaConfig:
@@ -186,7 +201,8 @@ def create_router(public_url: str, auth_token: str) -> APIRouter:
 
 def create_app(public_url: str, auth_token: str) -> FastAPI:
     app = FastAPI(title="telephony")
-    app.include_router(create_router(public_url, auth_token))
+    app.state.signatures = Signatures(RequestValidator(auth_token), public_url)
+    app.include_router(create_router())
 
     @app.exception_handler(WebhookError)
     async def webhook_error(_: Request, exc: WebhookError) -> Response:
