@@ -39,7 +39,8 @@ PROTECTED_FIELDS = frozenset(
     }
 )
 REDACTED = "[redacted]"
-_PHONE = re.compile(r"\+?\d[\d\-\s().]{8,}\d")
+# Not inside a longer token, so ids such as UUIDs and sids survive intact.
+_PHONE = re.compile(r"(?<![\w-])\+?\(?\d[\d\-\s().]{8,}\d(?![\w-])")
 # color_message: uvicorn duplicates its message with terminal colours.
 _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 

@@ -34,6 +34,7 @@ def test_phone_numbers_in_free_text_are_masked(emit) -> None:
 
 
 def test_ids_and_counts_survive(emit) -> None:
-    line = emit("ready", port=8001, conversation_id="0b7c9c1e-5a55-4d7e-9a55-1d1c0f7f2c11")
+    ids = {"conversation_id": "82092976-b103-471f-9012-3456789012fc", "sid": "SM0123456789012345"}
+    line = emit("ready", port=8001, **ids)
     assert line["port"] == 8001
-    assert line["conversation_id"].startswith("0b7c9c1e")
+    assert {k: line[k] for k in ids} == ids
