@@ -1,0 +1,108 @@
+"""Booking events, recorded in the outbox inside the change's own transaction.
+
+Events name the patient by id only: no name or phone ever leaves in one.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from medspa.common.v1.common_pb2 import Money
+from medspa.events.v1 import booking_pb2
+from medspa_kit import outbox
+from medspa_kit.envelope import Envelope
+from scheduler.domain.appointments import Appointment
+
+SOURCE = "scheduler"
+
+
+def timestamp(instant: int) -> Timestamp:
+    return Timestamp(seconds=instant)
+
+
+def booking(appt: Appointment) -> booking_pb2.Booking:
+    return booking_pb2.Booking(
+        appointment_id=appt.id,
+        spa_id=appt.spa_id,
+        service_id=appt.service_id,
+        provider_id=appt.provider_id,
+        resource_id=appt.resource_ids[0] if appt.resource_ids else "",
+        patient_id=appt.patient_id,
+        start=timestamp(appt.start),
+        end=timestamp(appt.end),
+        deposit_required=appt.deposit_minor > 0,
+        deposit=Money(amount_minor=appt.deposit_minor, currency=appt.currency),
+        conversation_id=appt.conversation_id,
+        new_patient=appt.new_patient,
+    )
+
+
+class BookingEvents:
+    def __init__(self, namespace: str) -> None:
+        self._namespace = namespace
+
+    async def _record(self, conn: asyncpg.Connection, spa_id: str, message: Message) -> None:
+        await outbox.record(conn, Envelope.wrap(spa_id, message, SOURCE), self._namespace)
+
+    async def held(self, conn: asyncpg.Connection, appt: Appointment) -> None:
+        expires = timestamp(appt.hold_expires_at) if appt.hold_expires_at is not None else None
+        await self._record(
+            conn,
+            appt.spa_id,
+            booking_pb2.BookingHeld(booking=booking(appt), hold_expires_at=expires),
+        )
+
+    async def confirmed(self, conn: asyncpg.Connection, appt: Appointment) -> None:
+        await self._record(conn, appt.spa_id, booking_pb2.BookingConfirmed(booking=booking(appt)))
+
+    async def cancelled(
+        self,
+        conn: asyncpg.Connection,
+        appt: Appointment,
+        *,
+        cancelled_by: str,
+        inside_window: bool,
+        hold_expired: bool = False,
+    ) -> None:
+        message = booking_pb2.BookingCancelled(
+            booking=booking(appt),
+            cancelled_by=cancelled_by,
+            inside_cancellation_window=inside_window,
+            hold_expired=hold_expired,
+        )
+        await self._record(conn, appt.spa_id, message)
+
+    async def rescheduled(
+        self,
+        conn: asyncpg.Connection,
+        appt: Appointment,
+        previous: Appointment,
+        inside_window: bool,
+    ) -> None:
+        message = booking_pb2.BookingRescheduled(
+            booking=booking(appt),
+            previous_start=timestamp(previous.start),
+            previous_end=timestamp(previous.end),
+            inside_cancellation_window=inside_window,
+        )
+        await self._record(conn, appt.spa_id, message)
+
+    async def completed(self, conn: asyncpg.Connection, appt: Appointment) -> None:
+        await self._record(conn, appt.spa_id, booking_pb2.BookingCompleted(booking=booking(appt)))
+
+    async def no_show(self, conn: asyncpg.Connection, appt: Appointment) -> None:
+        await self._record(conn, appt.spa_id, booking_pb2.BookingNoShow(booking=booking(appt)))
+
+    async def slot_opened(self, conn: asyncpg.Connection, appt: Appointment) -> None:
+        """A confirmed visit left the calendar: the waitlist may want its time."""
+        message = booking_pb2.SlotOpened(
+            spa_id=appt.spa_id,
+            service_id=appt.service_id,
+            provider_id=appt.provider_id,
+            resource_id=appt.resource_ids[0] if appt.resource_ids else "",
+            start=timestamp(appt.start),
+            end=timestamp(appt.end),
+        )
+        await self._record(conn, appt.spa_id, message)

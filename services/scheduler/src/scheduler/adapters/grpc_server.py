@@ -1,0 +1,159 @@
+"""The gRPC CalendarService: decode, ask the backend, encode; refusals become statuses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from opentelemetry import trace
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+from medspa.calendar.v1 import calendar_pb2 as pb
+from medspa.calendar.v1 import calendar_pb2_grpc
+from scheduler.adapters import grpc_codec as codec
+from scheduler.adapters.config_catalog import ConfigCatalog
+from scheduler.adapters.grpc_errors import refusal
+from scheduler.domain.errors import SchedulingError
+from scheduler.domain.model import SpaRules
+from scheduler.domain.slots import service_of
+from scheduler.ports import CalendarBackend
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CalendarService"].full_name
+
+
+class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
+    def __init__(self, catalog: ConfigCatalog, backend: CalendarBackend) -> None:
+        self._catalog = catalog
+        self._backend = backend
+
+    async def _answer(
+        self,
+        context: grpc.aio.ServicerContext,
+        spa_id: str,
+        work: Callable[[SpaRules], Awaitable[T]],
+    ) -> T:
+        # Ids only on the span: never a name or a phone.
+        trace.get_current_span().set_attribute("medspa.spa_id", spa_id)
+        rules = None
+        try:
+            rules = self._catalog.rules(spa_id)
+            return await work(rules)
+        except SchedulingError as error:
+            answer = refusal(error, rules)
+            log.info(
+                "calendar request refused",
+                extra={"code": answer.code.name, "reason": type(error).__name__, "spa_id": spa_id},
+            )
+            await context.abort(answer.code, answer.message, trailing_metadata=answer.metadata)
+            raise AssertionError("abort raises") from error
+
+    async def ListServices(
+        self, request: pb.ListServicesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListServicesResponse:
+        async def work(rules: SpaRules) -> pb.ListServicesResponse:
+            spa = self._catalog.config(rules.spa_id)
+            return pb.ListServicesResponse(services=[codec.service(spa, s) for s in spa.services])
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def ListProviders(
+        self, request: pb.ListProvidersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListProvidersResponse:
+        async def work(rules: SpaRules) -> pb.ListProvidersResponse:
+            spa = self._catalog.config(rules.spa_id)
+            providers = list(spa.providers)
+            if request.service_id:
+                service = service_of(rules, request.service_id)
+                providers = [p for p in providers if rules.providers[p.id].can_perform(service)]
+            return pb.ListProvidersResponse(providers=[codec.provider(p) for p in providers])
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def FindSlots(
+        self, request: pb.FindSlotsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.FindSlotsResponse:
+        async def work(rules: SpaRules) -> pb.FindSlotsResponse:
+            trace.get_current_span().set_attribute("medspa.service_id", request.service_id)
+            found = await self._backend.find_slots(rules.spa_id, codec.slot_query(request))
+            return pb.FindSlotsResponse(
+                slots=[codec.slot(rules, s) for s in found], time_zone=rules.timezone
+            )
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def HoldSlot(
+        self, request: pb.HoldSlotRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Appointment:
+        async def work(rules: SpaRules) -> pb.Appointment:
+            held = await self._backend.hold(codec.hold_request(request))
+            trace.get_current_span().set_attribute("medspa.appointment_id", held.id)
+            return codec.appointment(rules, held)
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def Confirm(
+        self, request: pb.ConfirmRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Appointment:
+        async def work(rules: SpaRules) -> pb.Appointment:
+            confirmed = await self._backend.confirm(
+                rules.spa_id, request.appointment_id, request.request_id
+            )
+            return codec.appointment(rules, confirmed)
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def Cancel(
+        self, request: pb.CancelRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Appointment:
+        async def work(rules: SpaRules) -> pb.Appointment:
+            cancelled = await self._backend.cancel(codec.cancel_request(request))
+            return codec.appointment(rules, cancelled)
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def GetAppointment(
+        self, request: pb.GetAppointmentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Appointment:
+        async def work(rules: SpaRules) -> pb.Appointment:
+            found = await self._backend.get(rules.spa_id, request.appointment_id)
+            return codec.appointment(rules, found)
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def ListAppointments(
+        self, request: pb.ListAppointmentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAppointmentsResponse:
+        async def work(rules: SpaRules) -> pb.ListAppointmentsResponse:
+            found = await self._backend.list(rules.spa_id, codec.appointment_filter(request))
+            return pb.ListAppointmentsResponse(
+                appointments=[codec.appointment(rules, a) for a in found]
+            )
+
+        return await self._answer(context, request.spa_id, work)
+
+
+class CalendarServer:
+    """A grpc.aio server with the calendar, standard health checks and tracing."""
+
+    def __init__(self, servicer: CalendarServicer, host: str, port: int) -> None:
+        self.server = grpc.aio.server(interceptors=[aio_server_interceptor()])
+        calendar_pb2_grpc.add_CalendarServiceServicer_to_server(servicer, self.server)
+        self.health = health_aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self.port = self.server.add_insecure_port(f"{host}:{port}")
+
+    async def start(self) -> None:
+        await self.server.start()
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Say NOT_SERVING first so balancers drain, then let in-flight calls finish."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace_s)

@@ -1,0 +1,220 @@
+"""SQL for appointments: read busy time, read and write appointment rows.
+
+Instants cross the boundary as epoch seconds (the domain's unit); PostgreSQL
+keeps them as timestamptz and tstzrange so the exclusion constraints can work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from uuid import UUID
+
+import asyncpg
+
+from scheduler.domain.appointments import BLOCKING, Appointment, Status
+from scheduler.domain.availability import Booked, Busy
+from scheduler.domain.commands import AppointmentFilter
+from scheduler.domain.intervals import Interval
+
+_BLOCKING = sorted(s.value for s in BLOCKING)
+LIST_LIMIT = 500
+_LOAD = "SELECT * FROM appointment_rows WHERE spa_id = $1 AND id = $2"
+_LOAD_LOCKED = "SELECT * FROM appointment_rows WHERE spa_id = $1 AND id = $2 FOR UPDATE"
+
+
+def ts(instant: int) -> datetime:
+    return datetime.fromtimestamp(instant, UTC)
+
+
+def appointment(row: asyncpg.Record) -> Appointment:
+    return Appointment(
+        id=str(row["id"]),
+        spa_id=row["spa_id"],
+        service_id=row["service_id"],
+        provider_id=row["provider_id"],
+        resource_ids=tuple(row["resource_ids"]),
+        patient_id=str(row["patient_id"]),
+        start=row["start_s"],
+        end=row["end_s"],
+        status=Status(row["status"]),
+        hold_expires_at=row["expires_s"],
+        deposit_minor=row["deposit_minor"],
+        currency=row["currency"],
+        new_patient=row["new_patient"],
+        conversation_id=row["conversation_id"],
+    )
+
+
+async def busy(
+    conn: asyncpg.Connection, spa_id: str, window: Interval, exclude: str | None = None
+) -> Busy:
+    """Every provider's and resource's taken time that meets `window`."""
+    rows = await conn.fetch(
+        "SELECT provider_id AS who, resource_ids,"
+        " extract(epoch FROM lower(blocked))::bigint AS lo,"
+        " extract(epoch FROM upper(blocked))::bigint AS hi"
+        " FROM appointments WHERE spa_id = $1 AND status = ANY($2::text[])"
+        " AND blocked && tstzrange($3, $4) AND id IS DISTINCT FROM $5::uuid",
+        spa_id,
+        _BLOCKING,
+        ts(window[0]),
+        ts(window[1]),
+        exclude,
+    )
+    return Busy.of(Booked(r["who"], tuple(r["resource_ids"]), r["lo"], r["hi"]) for r in rows)
+
+
+async def by_hold_request(
+    conn: asyncpg.Connection, spa_id: str, request_id: str
+) -> tuple[Appointment, bytes] | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM appointment_rows WHERE spa_id = $1 AND hold_request_id = $2",
+        spa_id,
+        request_id,
+    )
+    return (appointment(row), bytes(row["request_digest"])) if row else None
+
+
+async def load(
+    conn: asyncpg.Connection, spa_id: str, appointment_id: UUID, *, lock: bool = False
+) -> Appointment | None:
+    row = await conn.fetchrow(_LOAD_LOCKED if lock else _LOAD, spa_id, appointment_id)
+    return appointment(row) if row else None
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    appt: Appointment,
+    blocked: Interval,
+    request_id: str,
+    digest: bytes,
+) -> None:
+    await conn.execute(
+        "INSERT INTO appointments (id, spa_id, service_id, provider_id, resource_ids, patient_id,"
+        " starts_at, ends_at, blocked, status, hold_expires_at, hold_request_id, request_digest,"
+        " deposit_minor, currency, new_patient, conversation_id) VALUES ($1, $2, $3, $4, $5, $6,"
+        " $7, $8, tstzrange($9, $10), $11, $12, $13, $14, $15, $16, $17, $18)",
+        UUID(appt.id),
+        appt.spa_id,
+        appt.service_id,
+        appt.provider_id,
+        list(appt.resource_ids),
+        UUID(appt.patient_id),
+        ts(appt.start),
+        ts(appt.end),
+        ts(blocked[0]),
+        ts(blocked[1]),
+        appt.status.value,
+        ts(appt.hold_expires_at) if appt.hold_expires_at is not None else None,
+        request_id,
+        digest,
+        appt.deposit_minor,
+        appt.currency,
+        appt.new_patient,
+        appt.conversation_id,
+    )
+    await _take_resources(conn, appt, blocked)
+
+
+async def _take_resources(conn: asyncpg.Connection, appt: Appointment, blocked: Interval) -> None:
+    if appt.resource_ids:
+        await conn.executemany(
+            "INSERT INTO appointment_resources (appointment_id, spa_id, resource_id, blocked)"
+            " VALUES ($1, $2, $3, tstzrange($4, $5))",
+            [
+                (UUID(appt.id), appt.spa_id, r, ts(blocked[0]), ts(blocked[1]))
+                for r in appt.resource_ids
+            ],
+        )
+
+
+async def set_status(conn: asyncpg.Connection, appt: Appointment, status: Status) -> Appointment:
+    """Move to `status`; leaving the calendar frees the rooms and devices too."""
+    await conn.execute(
+        "UPDATE appointments SET status = $2, updated_at = now(),"
+        " hold_expires_at = CASE WHEN $2 = 'held' THEN hold_expires_at END WHERE id = $1",
+        UUID(appt.id),
+        status.value,
+    )
+    if status not in BLOCKING:
+        await conn.execute(
+            "UPDATE appointment_resources SET active = false WHERE appointment_id = $1",
+            UUID(appt.id),
+        )
+    expires = appt.hold_expires_at if status is Status.HELD else None
+    return replace(appt, status=status, hold_expires_at=expires)
+
+
+async def move(conn: asyncpg.Connection, appt: Appointment, blocked: Interval) -> None:
+    """Put an appointment at a new time (and perhaps provider and rooms)."""
+    await conn.execute(
+        "UPDATE appointments SET provider_id = $2, resource_ids = $3, starts_at = $4,"
+        " ends_at = $5, blocked = tstzrange($6, $7), updated_at = now() WHERE id = $1",
+        UUID(appt.id),
+        appt.provider_id,
+        list(appt.resource_ids),
+        ts(appt.start),
+        ts(appt.end),
+        ts(blocked[0]),
+        ts(blocked[1]),
+    )
+    await conn.execute("DELETE FROM appointment_resources WHERE appointment_id = $1", UUID(appt.id))
+    await _take_resources(conn, appt, blocked)
+
+
+async def find(
+    conn: asyncpg.Connection, spa_id: str, which: AppointmentFilter
+) -> list[Appointment]:
+    rows = await conn.fetch(
+        "SELECT * FROM appointment_rows WHERE spa_id = $1"
+        " AND ($2::uuid IS NULL OR patient_id = $2) AND ($3 = '' OR provider_id = $3)"
+        " AND ($4::timestamptz IS NULL OR ends_at > $4)"
+        " AND ($5::timestamptz IS NULL OR starts_at < $5)"
+        " AND (cardinality($6::text[]) = 0 OR status = ANY($6::text[]))"
+        " ORDER BY starts_at LIMIT $7",
+        spa_id,
+        UUID(which.patient_id) if which.patient_id else None,
+        which.provider_id,
+        ts(which.start) if which.start is not None else None,
+        ts(which.end) if which.end is not None else None,
+        sorted(s.value for s in which.statuses),
+        LIST_LIMIT,
+    )
+    return [appointment(r) for r in rows]
+
+
+async def history(
+    conn: asyncpg.Connection, spa_id: str, patient_id: str, consult_ids: Sequence[str], before: int
+) -> tuple[bool, bool]:
+    """(has completed a visit here, has a consult booked or done that ends by `before`)."""
+    row = await conn.fetchrow(
+        "SELECT coalesce(bool_or(status = 'completed'), false) AS returning,"
+        " coalesce(bool_or(service_id = ANY($3::text[]) AND ends_at <= $4"
+        "   AND status IN ('held', 'confirmed', 'completed')), false) AS consulted"
+        " FROM appointments WHERE spa_id = $1 AND patient_id = $2",
+        spa_id,
+        UUID(patient_id),
+        list(consult_ids),
+        ts(before),
+    )
+    return bool(row["returning"]), bool(row["consulted"])
+
+
+async def due_holds(conn: asyncpg.Connection, now: int, limit: int) -> list[Appointment]:
+    rows = await conn.fetch(
+        "SELECT * FROM appointment_rows WHERE status = 'held' AND hold_expires_at <= $1"
+        " ORDER BY hold_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        ts(now),
+        limit,
+    )
+    return [appointment(r) for r in rows]
+
+
+async def next_hold_expiry(conn: asyncpg.Connection) -> int | None:
+    value: int | None = await conn.fetchval(
+        "SELECT extract(epoch FROM min(hold_expires_at))::bigint FROM appointments"
+        " WHERE status = 'held'"
+    )
+    return value

@@ -1,0 +1,261 @@
+"""The native calendar: the pure domain over PostgreSQL (the default `CalendarBackend`).
+
+Each call is one transaction at the request boundary: read what the decision
+needs, let the domain decide, write the change with its outbox event and audit
+record. Overlaps are refused by the database's exclusion constraints, not only
+here: when two holds race, one commits, the other's insert fails, and its retry
+sees the winner and answers with alternatives.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import asyncpg
+
+from scheduler.adapters import pg_rows as rows
+from scheduler.adapters.changes import Changes, Refused, digest
+from scheduler.adapters.events import BookingEvents
+from scheduler.adapters.patients import Patients, e164
+from scheduler.domain.appointments import Appointment, Status
+from scheduler.domain.availability import Busy, Slot
+from scheduler.domain.booking import HoldPlan, check_hold, slot_for
+from scheduler.domain.commands import (
+    AppointmentFilter,
+    CancelRequest,
+    HoldRequest,
+    RescheduleRequest,
+)
+from scheduler.domain.errors import (
+    FieldViolation,
+    InvalidRequest,
+    NotFound,
+    RequestIdReused,
+    SlotUnavailable,
+    require,
+)
+from scheduler.domain.intervals import Interval
+from scheduler.domain.model import ServiceRule, SpaRules
+from scheduler.domain.slots import (
+    SlotQuery,
+    alternatives,
+    alternatives_window,
+    check_query,
+    find_slots,
+    search_window,
+)
+from scheduler.ports import Clock, SpaCatalog
+
+T = TypeVar("T")
+MAX_HOLD_MINUTES = 24 * 60
+# Retries after losing a race; each retry re-reads, so it ends in a hold or in alternatives.
+ATTEMPTS = 6
+_RACES = (
+    asyncpg.ExclusionViolationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.UniqueViolationError,
+    asyncpg.SerializationError,
+)
+
+
+def parse_uuid(value: str, field_name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidRequest(
+            [FieldViolation(field_name, "malformed", f"{field_name} is a UUID")]
+        ) from None
+
+
+def required(value: str, field_name: str) -> list[FieldViolation]:
+    return [] if value else [FieldViolation(field_name, "required", f"{field_name} is required")]
+
+
+class PostgresCalendar:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        catalog: SpaCatalog,
+        clock: Clock,
+        patients: Patients,
+        events: BookingEvents,
+        changes: Changes,
+        on_hold: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._pool = pool
+        self._catalog = catalog
+        self._clock = clock
+        self._patients = patients
+        self._events = events
+        self._on_hold = on_hold
+        self.changes = changes
+
+    async def _busy(self, spa_id: str, service: ServiceRule, window: Interval) -> Busy:
+        # A slot starting in the window ties up time a little before and after it.
+        span = (window[0] - service.before_s, window[1] + service.duration_s + service.after_s)
+        async with self._pool.acquire() as conn:
+            return await rows.busy(conn, spa_id, span)
+
+    async def find_slots(self, spa_id: str, query: SlotQuery) -> list[Slot]:
+        rules = self._catalog.rules(spa_id)
+        now = self._clock.now()
+        service = check_query(rules, query)
+        busy = await self._busy(spa_id, service, search_window(service, query, now))
+        return find_slots(rules, query, busy, now)
+
+    async def _alternatives(self, rules: SpaRules, service: ServiceRule, near: int) -> list[Slot]:
+        now = self._clock.now()
+        busy = await self._busy(rules.spa_id, service, alternatives_window(service, near, now))
+        return alternatives(rules, service, busy, near, now)
+
+    async def hold(self, request: HoldRequest) -> Appointment:
+        rules = self._catalog.rules(request.spa_id)
+        now = self._clock.now()
+        problems = required(request.request_id, "request_id")
+        phone = ""
+        try:
+            phone = e164(request.phone)
+        except InvalidRequest as exc:
+            problems.extend(exc.violations)
+        if not 0 <= request.hold_minutes <= MAX_HOLD_MINUTES:
+            problems.append(
+                FieldViolation("hold_minutes", "out_of_range", f"0 to {MAX_HOLD_MINUTES} minutes")
+            )
+        try:
+            plan = check_hold(rules, request.service_id, request.provider_id, request.start, now)
+        except InvalidRequest as exc:
+            problems.extend(exc.violations)
+        require(problems)
+        fingerprint = self._digest(request, phone, plan)
+        try:
+            held = await self._retrying(
+                lambda conn: self._hold_in(conn, rules, plan, request, phone, fingerprint, now)
+            )
+        except Refused as refused:
+            found = await self._alternatives(rules, refused.service, refused.near)
+            raise SlotUnavailable(refused.reason, found) from None
+        self._on_hold()
+        return held
+
+    async def _retrying(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        for _ in range(ATTEMPTS - 1):
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    return await work(conn)
+            except _RACES:
+                continue
+        async with self._pool.acquire() as conn, conn.transaction():
+            return await work(conn)
+
+    def _digest(self, request: HoldRequest, phone: str, plan: HoldPlan) -> bytes:
+        # The phone enters only as its keyed index: a plain hash of a number is reversible.
+        return digest(
+            "hold",
+            request.service_id,
+            request.provider_id,
+            str(plan.start),
+            str(request.hold_minutes),
+            request.conversation_id,
+            self._patients.phone_index(phone).hex(),
+        )
+
+    async def _hold_in(
+        self,
+        conn: asyncpg.Connection,
+        rules: SpaRules,
+        plan: HoldPlan,
+        request: HoldRequest,
+        phone: str,
+        fingerprint: bytes,
+        now: int,
+    ) -> Appointment:
+        found = await rows.by_hold_request(conn, rules.spa_id, request.request_id)
+        if found is not None:
+            if found[1] != fingerprint:
+                raise RequestIdReused(request.request_id)
+            return found[0]
+        service = plan.service
+        patient_id = await self._patients.find_or_create(
+            conn, rules.spa_id, phone, request.name, purpose="hold a slot"
+        )
+        consults = [s for s in rules.services.values() if s.is_consult]
+        returning, consulted = await rows.history(
+            conn, rules.spa_id, patient_id, [s.id for s in consults], plan.start
+        )
+        if service.consult_required_for_new and not returning and not consulted and consults:
+            raise Refused("consult_required", consults[0], now)
+        busy = await rows.busy(conn, rules.spa_id, plan.blocked)
+        slot = slot_for(rules, plan, busy)
+        if slot is None:
+            free_now = slot_for(rules, plan, Busy()) is not None
+            raise Refused("slot_taken" if free_now else "not_available", service, plan.start)
+        minutes = request.hold_minutes or rules.hold_minutes
+        appt = Appointment(
+            id=str(uuid.uuid4()),
+            spa_id=rules.spa_id,
+            service_id=service.id,
+            provider_id=slot.provider_id,
+            resource_ids=slot.resource_ids,
+            patient_id=patient_id,
+            start=slot.start,
+            end=slot.end,
+            status=Status.HELD,
+            hold_expires_at=min(now + minutes * 60, slot.start),
+            deposit_minor=service.deposit_minor(new_patient=not returning),
+            currency=rules.currency,
+            new_patient=not returning,
+            conversation_id=request.conversation_id,
+        )
+        await rows.insert(conn, appt, plan.blocked, request.request_id, fingerprint)
+        await self._events.held(conn, appt)
+        return appt
+
+    async def confirm(self, spa_id: str, appointment_id: str, request_id: str) -> Appointment:
+        self._catalog.rules(spa_id)
+        require(required(request_id, "request_id"))
+        key = parse_uuid(appointment_id, "appointment_id")
+        return await self._retrying(
+            lambda conn: self.changes.confirm(conn, spa_id, key, request_id)
+        )
+
+    async def cancel(self, request: CancelRequest) -> Appointment:
+        self._catalog.rules(request.spa_id)
+        require(required(request.request_id, "request_id"))
+        key = parse_uuid(request.appointment_id, "appointment_id")
+        return await self._retrying(lambda conn: self.changes.cancel(conn, request, key))
+
+    async def reschedule(self, request: RescheduleRequest) -> Appointment:
+        rules = self._catalog.rules(request.spa_id)
+        require(required(request.request_id, "request_id"))
+        key = parse_uuid(request.appointment_id, "appointment_id")
+        try:
+            return await self._retrying(
+                lambda conn: self.changes.reschedule(conn, rules, request, key)
+            )
+        except Refused as refused:
+            found = await self._alternatives(rules, refused.service, refused.near)
+            raise SlotUnavailable(refused.reason, found) from None
+
+    async def close(self, spa_id: str, appointment_id: str, outcome: Status) -> Appointment:
+        """Mark a visit completed or a no-show (staff do this; no RPC carries it yet)."""
+        self._catalog.rules(spa_id)
+        key = parse_uuid(appointment_id, "appointment_id")
+        return await self._retrying(lambda conn: self.changes.close(conn, spa_id, key, outcome))
+
+    async def get(self, spa_id: str, appointment_id: str) -> Appointment:
+        self._catalog.rules(spa_id)
+        key = parse_uuid(appointment_id, "appointment_id")
+        async with self._pool.acquire() as conn:
+            appt = await rows.load(conn, spa_id, key)
+        if appt is None:
+            raise NotFound("appointment", appointment_id)
+        return appt
+
+    async def list(self, spa_id: str, which: AppointmentFilter) -> list[Appointment]:
+        self._catalog.rules(spa_id)
+        if which.patient_id:
+            parse_uuid(which.patient_id, "patient_id")
+        async with self._pool.acquire() as conn:
+            return await rows.find(conn, spa_id, which)

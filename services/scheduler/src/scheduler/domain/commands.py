@@ -1,0 +1,50 @@
+"""What callers ask the calendar to do, as plain values (the edges translate into these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scheduler.domain.appointments import Status
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRequest:
+    spa_id: str
+    request_id: str
+    service_id: str
+    start: datetime | None
+    phone: str
+    name: str = ""
+    provider_id: str = ""
+    # Zero takes the spa's policy.
+    hold_minutes: int = 0
+    conversation_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    spa_id: str
+    appointment_id: str
+    request_id: str
+    cancelled_by: str = "patient"
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RescheduleRequest:
+    spa_id: str
+    appointment_id: str
+    request_id: str
+    start: datetime | None
+    # Empty keeps the current provider when free, else any qualified one.
+    provider_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentFilter:
+    patient_id: str = ""
+    provider_id: str = ""
+    start: int | None = None
+    end: int | None = None
+    statuses: frozenset[Status] = frozenset()

@@ -1,0 +1,66 @@
+"""Which of the available slots to offer, best first.
+
+Earliest first, or nearest first to a wished-for time ("around 2pm"); one slot
+per start time, since two providers at 2pm is one choice for a caller; and,
+when asked, spread across days so the caller hears options on several days.
+Ties go to the provider listed first by the spa.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scheduler.domain.availability import Slot
+from scheduler.domain.clock import local_date, zone
+
+DEFAULT_MAX_RESULTS = 10
+MAX_RESULTS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    near: int | None = None
+    max_results: int = DEFAULT_MAX_RESULTS
+    spread_across_days: bool = False
+    distinct_times: bool = True
+
+
+def rank(
+    slots: Sequence[Slot], how: Ranking, timezone: str, provider_order: Sequence[str]
+) -> list[Slot]:
+    order = {provider_id: i for i, provider_id in enumerate(provider_order)}
+    near = how.near
+    if near is None:
+        ranked = sorted(slots, key=lambda s: (s.start, order.get(s.provider_id, 0)))
+    else:
+        ranked = sorted(
+            slots, key=lambda s: (abs(s.start - near), s.start, order.get(s.provider_id, 0))
+        )
+    if how.distinct_times:
+        seen: set[int] = set()
+        unique = []
+        for slot in ranked:
+            if slot.start not in seen:
+                seen.add(slot.start)
+                unique.append(slot)
+        ranked = unique
+    limit = max(1, min(how.max_results or DEFAULT_MAX_RESULTS, MAX_RESULTS))
+    if how.spread_across_days:
+        ranked = _spread(ranked, timezone, limit)
+    return ranked[:limit]
+
+
+def _spread(ranked: list[Slot], timezone: str, limit: int) -> list[Slot]:
+    """Round-robin over days, each day in the order of its best slot."""
+    tz = zone(timezone)
+    by_day: dict[object, list[Slot]] = {}
+    for slot in ranked:
+        by_day.setdefault(local_date(slot.start, tz), []).append(slot)
+    days = list(by_day.values())
+    out: list[Slot] = []
+    depth = 0
+    while len(out) < limit and any(depth < len(d) for d in days):
+        out.extend(d[depth] for d in days if depth < len(d))
+        depth += 1
+    return out[:limit]

@@ -1,0 +1,123 @@
+"""The slot finder's front door: check a query, clamp it to the booking rules, find, rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scheduler.domain.availability import Busy, Slot, SlotFilter, available_slots
+from scheduler.domain.errors import FieldViolation, InvalidRequest, require
+from scheduler.domain.intervals import Interval
+from scheduler.domain.model import PartOfDay, ServiceRule, SpaRules
+from scheduler.domain.ranking import Ranking, rank
+
+DAY = 86_400
+# Without an end, a search looks this far ahead (the horizon still caps it).
+DEFAULT_SPAN_DAYS = 14
+# How many nearby slots a refused hold offers instead.
+ALTERNATIVES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SlotQuery:
+    service_id: str
+    start: int | None = None
+    end: int | None = None
+    days_of_week: frozenset[int] = frozenset()
+    parts_of_day: frozenset[PartOfDay] = frozenset()
+    near: int | None = None
+    provider_id: str = ""
+    avoid_provider_id: str = ""
+    max_results: int = 0
+    spread_across_days: bool = False
+    filter: SlotFilter = field(init=False)
+
+    def __post_init__(self) -> None:
+        only = SlotFilter(
+            self.days_of_week, self.parts_of_day, self.provider_id, self.avoid_provider_id
+        )
+        object.__setattr__(self, "filter", only)
+
+
+def service_of(rules: SpaRules, service_id: str, field_name: str = "service_id") -> ServiceRule:
+    service = rules.services.get(service_id)
+    if service is None:
+        raise InvalidRequest(
+            [
+                FieldViolation(
+                    field_name, "unknown_service", f"the spa has no service {service_id!r}"
+                )
+            ]
+        )
+    return service
+
+
+def unknown_provider(field_name: str, provider_id: str) -> FieldViolation:
+    return FieldViolation(
+        field_name, "unknown_provider", f"the spa has no provider {provider_id!r}"
+    )
+
+
+def not_qualified(field_name: str, provider_id: str, service_id: str) -> FieldViolation:
+    return FieldViolation(
+        field_name, "provider_not_qualified", f"{provider_id!r} does not perform {service_id!r}"
+    )
+
+
+def bookable_window(service: ServiceRule, now: int) -> Interval:
+    """When a slot may start: after the lead time, before the horizon."""
+    return now + service.lead_time_hours * 3600, now + service.horizon_days * DAY
+
+
+def check_query(rules: SpaRules, query: SlotQuery) -> ServiceRule:
+    service = service_of(rules, query.service_id)
+    problems: list[FieldViolation] = []
+    if query.provider_id:
+        named = rules.providers.get(query.provider_id)
+        if named is None:
+            problems.append(unknown_provider("preferences.provider_id", query.provider_id))
+        elif not named.can_perform(service):
+            problems.append(not_qualified("preferences.provider_id", named.id, service.id))
+    if query.avoid_provider_id and query.avoid_provider_id not in rules.providers:
+        problems.append(unknown_provider("preferences.avoid_provider_id", query.avoid_provider_id))
+    bad_days = sorted(d for d in query.days_of_week if not 1 <= d <= 7)
+    if bad_days:
+        problems.append(
+            FieldViolation(
+                "preferences.days_of_week", "bad_weekday", f"{bad_days} are not ISO weekdays 1-7"
+            )
+        )
+    if query.start is not None and query.end is not None and query.end <= query.start:
+        problems.append(FieldViolation("to", "empty_window", "`to` must be after `from`"))
+    require(problems)
+    return service
+
+
+def find_slots(rules: SpaRules, query: SlotQuery, busy: Busy, now: int) -> list[Slot]:
+    service = check_query(rules, query)
+    window = search_window(service, query, now)
+    slots = available_slots(rules, service, busy, window, query.filter)
+    how = Ranking(query.near, query.max_results, query.spread_across_days)
+    return rank(slots, how, rules.timezone, list(rules.providers))
+
+
+def search_window(service: ServiceRule, query: SlotQuery, now: int) -> Interval:
+    earliest, latest = bookable_window(service, now)
+    start = max(earliest, query.start if query.start is not None else now)
+    end = query.end if query.end is not None else start + DEFAULT_SPAN_DAYS * DAY
+    return start, min(end, latest)
+
+
+def alternatives_window(service: ServiceRule, near: int, now: int) -> Interval:
+    """Where to look for slots to offer instead of one at `near`."""
+    earliest, latest = bookable_window(service, now)
+    return max(earliest, near - 2 * DAY), min(latest, near + 7 * DAY)
+
+
+def alternatives(
+    rules: SpaRules, service: ServiceRule, busy: Busy, near: int, now: int
+) -> list[Slot]:
+    window = alternatives_window(service, near, now)
+    slots = available_slots(rules, service, busy, window)
+    return rank(
+        slots, Ranking(near=near, max_results=ALTERNATIVES), rules.timezone, list(rules.providers)
+    )

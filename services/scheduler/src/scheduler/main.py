@@ -1,0 +1,59 @@
+"""The composition root: build the adapters around the domain, wire them, start."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from medspa_kit.runtime import Runtime, main_entry, run_service
+from scheduler.adapters.changes import Changes
+from scheduler.adapters.clock import SystemClock
+from scheduler.adapters.config_catalog import ConfigCatalog
+from scheduler.adapters.events import BookingEvents
+from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.patients import Patients
+from scheduler.adapters.postgres_backend import PostgresCalendar
+from scheduler.adapters.sweeper import HoldSweeper
+from scheduler.api import IcalFeeds
+from scheduler.handlers import DepositHandlers
+from scheduler.settings import SchedulerSettings
+
+NAME = "scheduler"
+
+
+def wiring(settings: SchedulerSettings, feeds: IcalFeeds):
+    async def wire(runtime: Runtime) -> None:
+        catalog = ConfigCatalog(runtime.spas)
+        clock = SystemClock()
+        events = BookingEvents(settings.bus_namespace)
+        patients = Patients(runtime.cipher)
+        changes = Changes(catalog, clock, events)
+        sweeper = HoldSweeper(runtime.pool, changes, clock, idle_s=settings.sweep_idle_s)
+        backend = PostgresCalendar(
+            runtime.pool, catalog, clock, patients, events, changes, on_hold=sweeper.nudge
+        )
+        deposits = DepositHandlers(changes)
+        runtime.consumer.register("evt", "deposit.paid", deposits.paid)
+        runtime.consumer.register("evt", "deposit.expired", deposits.expired)
+        runtime.tasks.append(sweeper.run(runtime.stop))
+        feeds.bind(runtime.pool, catalog, runtime.cipher, patients, clock)
+        server = CalendarServer(
+            CalendarServicer(catalog, backend), settings.host, settings.grpc_port
+        )
+        await server.start()
+        runtime.closers.append(server.stop)
+
+    return wire
+
+
+async def main() -> None:
+    settings = SchedulerSettings()
+    feeds = IcalFeeds()
+    app = FastAPI(title=NAME)
+    app.include_router(feeds.router())
+    await run_service(
+        NAME, settings, wiring(settings, feeds), port=settings.port, host=settings.host, app=app
+    )
+
+
+def run() -> None:
+    main_entry(main)

@@ -1,0 +1,57 @@
+"""The seams between the calendar's decisions and the world.
+
+`CalendarBackend` is the one the gRPC edge talks to: the native PostgreSQL
+backend implements it over the pure domain, and an adapter for a
+practice-management system (Boulevard, Mindbody, Vagaro, AestheticRecord) can
+implement it instead without the agent noticing (see README.md).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from scheduler.domain.appointments import Appointment
+from scheduler.domain.availability import Slot
+from scheduler.domain.commands import (
+    AppointmentFilter,
+    CancelRequest,
+    HoldRequest,
+    RescheduleRequest,
+)
+from scheduler.domain.model import SpaRules
+from scheduler.domain.slots import SlotQuery
+
+
+class Clock(Protocol):
+    def now(self) -> int:
+        """Epoch seconds."""
+        ...
+
+
+class SpaCatalog(Protocol):
+    """The spas' calendar rules, from the configuration."""
+
+    def rules(self, spa_id: str) -> SpaRules:
+        """Raises NotFound("spa", spa_id) for a spa it does not know."""
+        ...
+
+    def spa_ids(self) -> list[str]: ...
+
+
+class CalendarBackend(Protocol):
+    """Where appointments live. Every method raises a `domain.errors.SchedulingError`
+    subclass to refuse, having changed nothing."""
+
+    async def find_slots(self, spa_id: str, query: SlotQuery) -> list[Slot]: ...
+
+    async def hold(self, request: HoldRequest) -> Appointment: ...
+
+    async def confirm(self, spa_id: str, appointment_id: str, request_id: str) -> Appointment: ...
+
+    async def cancel(self, request: CancelRequest) -> Appointment: ...
+
+    async def reschedule(self, request: RescheduleRequest) -> Appointment: ...
+
+    async def get(self, spa_id: str, appointment_id: str) -> Appointment: ...
+
+    async def list(self, spa_id: str, which: AppointmentFilter) -> list[Appointment]: ...
