@@ -21,7 +21,7 @@ from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.patients import Patients, e164
 from scheduler.domain.appointments import Appointment, Status
 from scheduler.domain.availability import Busy, Slot
-from scheduler.domain.booking import HoldPlan, check_hold, slot_for
+from scheduler.domain.booking import HoldPlan, check_hold, consults_for, slot_for
 from scheduler.domain.commands import (
     AppointmentFilter,
     CancelRequest,
@@ -180,7 +180,7 @@ class PostgresCalendar:
         patient_id = await self._patients.find_or_create(
             conn, rules.spa_id, phone, request.name, purpose="hold a slot"
         )
-        consults = [s for s in rules.services.values() if s.is_consult]
+        consults = consults_for(rules, service)
         returning, consulted = await rows.history(
             conn, rules.spa_id, patient_id, [s.id for s in consults], plan.start
         )

@@ -96,3 +96,14 @@ def slot_for(rules: SpaRules, plan: HoldPlan, busy: Busy) -> Slot | None:
     only = SlotFilter(provider_id=plan.provider.id if plan.provider else "")
     found = available_slots(rules, plan.service, busy, (plan.start, plan.start + 1), only)
     return found[0] if found else None
+
+
+def consults_for(rules: SpaRules, service: ServiceRule) -> list[ServiceRule]:
+    """Consultations one of the service's providers gives, in menu order: what a new
+    patient books first when the service asks for a consult."""
+    providers = rules.qualified(service)
+    return [
+        s
+        for s in rules.services.values()
+        if s.is_consult and any(p.can_perform(s) for p in providers)
+    ]
