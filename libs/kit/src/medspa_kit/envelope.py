@@ -149,15 +149,14 @@ class Envelope:
         name = _NAMES.get((kind, type(message)))
         if name is None:
             raise EnvelopeError(f"{type(message).__name__} is not a registered event or command")
-        extra = {"id": event_id} if event_id else {}
         return cls(
             kind=kind,
             name=name,
             spa_id=spa_id,
             source=source,
             payload=message.SerializeToString(),
+            id=event_id or str(uuid.uuid4()),
             traceparent=_current_traceparent(),
-            **extra,
         )
 
     @classmethod

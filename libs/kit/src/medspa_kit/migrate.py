@@ -41,7 +41,7 @@ class Migration:
 def _read(prefix: str, folder: Traversable) -> list[Migration]:
     if not folder.is_dir():
         return []
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [Migration(f"{prefix}{f.name.removesuffix('.sql')}", f.read_text()) for f in files]
 
 
