@@ -130,8 +130,8 @@ class FieldCipher:
         """One bytea column value: version, key id, nonce, ciphertext."""
         sealed = self.seal(plaintext, purpose)
         kid = sealed.key_id.encode()
-        header = bytes([_FORMAT_VERSION, len(kid)]) + kid
-        return header + bytes(sealed.nonce) + bytes(sealed.ciphertext)
+        blob: bytes = bytes([_FORMAT_VERSION, len(kid)]) + kid + sealed.nonce + sealed.ciphertext
+        return blob
 
     def decrypt(self, blob: bytes, purpose: str) -> str:
         if not blob or blob[0] != _FORMAT_VERSION:
