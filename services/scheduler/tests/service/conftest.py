@@ -1,0 +1,161 @@
+"""The scheduler against a real PostgreSQL database of its own, served over a real gRPC socket.
+
+The database is created with a unique name for the session and dropped (WITH FORCE)
+at the end. Time is a fake clock: Monday 2026-11-30, 06:00 in Los Angeles.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import grpc
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from google.rpc import error_details_pb2, status_pb2
+
+from medspa.calendar.v1 import calendar_pb2 as pb
+from medspa.calendar.v1 import calendar_pb2_grpc
+from medspa_kit.crypto import FieldCipher, Keyring
+from medspa_kit.db import create_pool
+from medspa_kit.migrate import migrate_service
+from scheduler.adapters.changes import Changes
+from scheduler.adapters.config_catalog import ConfigCatalog
+from scheduler.adapters.events import BookingEvents
+from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.patients import Patients
+from scheduler.adapters.postgres_backend import PostgresCalendar
+from spa_config import load_spas
+
+SERVER = os.environ.get("SCHEDULER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+SPA = "lumen-aesthetics"
+LA = ZoneInfo("America/Los_Angeles")
+MONDAY = date(2026, 11, 30)
+NAMESPACE = f"schedtest{uuid.uuid4().hex[:8]}"
+
+
+def local(day: date, clock: str) -> int:
+    return int(datetime.combine(day, time.fromisoformat(clock), tzinfo=LA).timestamp())
+
+
+def stamp(instant: int) -> Timestamp:
+    return Timestamp(seconds=instant)
+
+
+class FakeClock:
+    def __init__(self, now: int) -> None:
+        self.value = now
+
+    def now(self) -> int:
+        return self.value
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    name = f"sched_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(f"{SERVER}/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"{SERVER}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, "scheduler", max_size=20, application_name="sched-test")
+    async with pool.acquire() as conn:
+        await migrate_service(conn, "scheduler")
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> ConfigCatalog:
+    return ConfigCatalog(load_spas(None))
+
+
+@pytest.fixture(scope="session")
+def cipher() -> FieldCipher:
+    return FieldCipher(Keyring("k1", {"k1": os.urandom(32)}, os.urandom(32)))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(local(MONDAY, "06:00"))
+
+
+@pytest.fixture
+async def calendar(pool, catalog, cipher, clock) -> PostgresCalendar:
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "TRUNCATE appointment_requests, appointment_resources, appointments, patients, outbox"
+        )
+    events = BookingEvents(NAMESPACE)
+    changes = Changes(catalog, clock, events)
+    return PostgresCalendar(pool, catalog, clock, Patients(cipher), events, changes)
+
+
+@pytest.fixture
+async def server(calendar, catalog) -> AsyncIterator[CalendarServer]:
+    served = CalendarServer(CalendarServicer(catalog, calendar), "127.0.0.1", 0)
+    await served.start()
+    yield served
+    await served.stop(0)
+
+
+@pytest.fixture
+async def stub(server) -> AsyncIterator[calendar_pb2_grpc.CalendarServiceStub]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        yield calendar_pb2_grpc.CalendarServiceStub(channel)
+
+
+def phone(n: int) -> str:
+    return f"+1415555{n:04d}"
+
+
+def hold_request(start: int, provider_id: str = "sofia-ramirez", **fields) -> pb.HoldSlotRequest:
+    fields.setdefault("request_id", str(uuid.uuid4()))
+    fields.setdefault("service_id", "botox")
+    patient = fields.pop("patient", pb.PatientRef(phone_e164=phone(1), name="Jane Doe"))
+    return pb.HoldSlotRequest(
+        spa_id=SPA, provider_id=provider_id, start=stamp(start), patient=patient, **fields
+    )
+
+
+DETAILS = (
+    error_details_pb2.BadRequest,
+    error_details_pb2.ErrorInfo,
+    error_details_pb2.PreconditionFailure,
+    error_details_pb2.ResourceInfo,
+    pb.HoldConflict,
+)
+
+
+def details(error: grpc.aio.AioRpcError) -> dict[str, object]:
+    """The rich error details of a refusal, by message name."""
+    metadata = dict(error.trailing_metadata() or ())
+    status = status_pb2.Status.FromString(metadata["grpc-status-details-bin"])
+    found: dict[str, object] = {}
+    for packed in status.details:
+        for cls in DETAILS:
+            if packed.Is(cls.DESCRIPTOR):
+                message = cls()
+                packed.Unpack(message)
+                found[cls.__name__] = message
+    return found
+
+
+async def outbox_events(pool: asyncpg.Pool) -> list[tuple[str, bytes]]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT subject, payload FROM outbox ORDER BY id")
+    return [(r["subject"].split(".", 3)[3], bytes(r["payload"])) for r in rows]
+
+
+def utc(instant: int) -> datetime:
+    return datetime.fromtimestamp(instant, UTC)
