@@ -10,7 +10,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from opentelemetry import trace
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.calendar.v1 import calendar_pb2_grpc
@@ -142,7 +142,10 @@ class CalendarServer:
     """A grpc.aio server with the calendar, standard health checks and tracing."""
 
     def __init__(self, servicer: CalendarServicer, host: str, port: int) -> None:
-        self.server = grpc.aio.server(interceptors=[aio_server_interceptor()])
+        # Health calls are not traced: they are noise, and the interceptor expects streaming
+        # handlers to be async generators, which breaks the health service's Watch.
+        tracing = aio_server_interceptor(filter_=filters.negate(filters.health_check()))
+        self.server = grpc.aio.server(interceptors=[tracing])
         calendar_pb2_grpc.add_CalendarServiceServicer_to_server(servicer, self.server)
         self.health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
