@@ -52,6 +52,8 @@ EVENTS: dict[str, type[Message]] = {
     "deposit.expired": deposit_pb2.DepositExpired,
     "deposit.refunded": deposit_pb2.DepositRefunded,
     "deposit.forfeited": deposit_pb2.DepositForfeited,
+    "deposit.credited": deposit_pb2.DepositCredited,
+    "policy.told": deposit_pb2.CancellationPolicyTold,
     "outreach.sent": outreach_pb2.OutreachSent,
     "outreach.skipped": outreach_pb2.OutreachSkipped,
     "handoff.claimed": console_pb2.HandoffClaimed,

@@ -26,21 +26,27 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from medspa.common.v1 import common_pb2 as medspa_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1emedspa/events/v1/deposit.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\xd5\x01\n\x10\x44\x65positRequested\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x04 \x01(\t\x12\'\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x13\n\x0bpayment_url\x18\x06 \x01(\t\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9f\x01\n\x0b\x44\x65positPaid\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12+\n\x07paid_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"e\n\x0e\x44\x65positExpired\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x04 \x01(\t\"\x86\x01\n\x0f\x44\x65positRefunded\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x0e\n\x06reason\x18\x05 \x01(\t\"\x87\x01\n\x10\x44\x65positForfeited\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x0e\n\x06reason\x18\x05 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1emedspa/events/v1/deposit.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\xb0\x02\n\x10\x44\x65positRequested\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x04 \x01(\t\x12\'\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x13\n\x0bpayment_url\x18\x06 \x01(\t\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x06notice\x18\x08 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12/\n\x0e\x63redit_applied\x18\t \x01(\x0b\x32\x17.medspa.common.v1.Money\"\xb4\x02\n\x0b\x44\x65positPaid\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12+\n\x07paid_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x63onversation_id\x18\x06 \x01(\t\x12/\n\x0e\x63redit_applied\x18\x07 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12(\n\x06notice\x18\x08 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x1f\n\x17previous_appointment_id\x18\t \x01(\t\"\x9f\x01\n\x0e\x44\x65positExpired\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12(\n\x06notice\x18\x06 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\"\xc9\x01\n\x0f\x44\x65positRefunded\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x06 \x01(\t\x12(\n\x06notice\x18\x07 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\"\xca\x01\n\x10\x44\x65positForfeited\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x06 \x01(\t\x12(\n\x06notice\x18\x07 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\"\x8e\x02\n\x0f\x44\x65positCredited\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ndeposit_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x06 \x01(\t\x12\x12\n\npatient_id\x18\x07 \x01(\t\x12/\n\x0e\x63redit_balance\x18\x08 \x01(\x0b\x32\x17.medspa.common.v1.Money\x12(\n\x06notice\x18\t \x01(\x0b\x32\x18.medspa.common.v1.Sealed\"\xc9\x03\n\x16\x43\x61ncellationPolicyTold\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\x12\n\npatient_id\x18\x04 \x01(\t\x12\x16\n\x0epolicy_version\x18\x05 \x01(\t\x12\x13\n\x0bpolicy_text\x18\x06 \x01(\t\x12*\n\x07\x63hannel\x18\x07 \x01(\x0e\x32\x19.medspa.common.v1.Channel\x12+\n\x07told_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\x06\x61nswer\x18\t \x01(\x0e\x32\x1e.medspa.events.v1.PolicyAnswer\x12/\n\x0b\x61nswered_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x0b\x61nswer_text\x18\x0b \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x13\n\x0bmessage_ref\x18\x0c \x01(\t\x12/\n\rpatient_phone\x18\r \x01(\x0b\x32\x18.medspa.common.v1.Sealed*}\n\x0cPolicyAnswer\x12\x1d\n\x19POLICY_ANSWER_UNSPECIFIED\x10\x00\x12\x1a\n\x16POLICY_ANSWER_ACCEPTED\x10\x01\x12\x1a\n\x16POLICY_ANSWER_DECLINED\x10\x02\x12\x16\n\x12POLICY_ANSWER_NONE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'medspa.events.v1.deposit_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_POLICYANSWER']._serialized_start=2038
+  _globals['_POLICYANSWER']._serialized_end=2163
   _globals['_DEPOSITREQUESTED']._serialized_start=117
-  _globals['_DEPOSITREQUESTED']._serialized_end=330
-  _globals['_DEPOSITPAID']._serialized_start=333
-  _globals['_DEPOSITPAID']._serialized_end=492
-  _globals['_DEPOSITEXPIRED']._serialized_start=494
-  _globals['_DEPOSITEXPIRED']._serialized_end=595
-  _globals['_DEPOSITREFUNDED']._serialized_start=598
-  _globals['_DEPOSITREFUNDED']._serialized_end=732
-  _globals['_DEPOSITFORFEITED']._serialized_start=735
-  _globals['_DEPOSITFORFEITED']._serialized_end=870
+  _globals['_DEPOSITREQUESTED']._serialized_end=421
+  _globals['_DEPOSITPAID']._serialized_start=424
+  _globals['_DEPOSITPAID']._serialized_end=732
+  _globals['_DEPOSITEXPIRED']._serialized_start=735
+  _globals['_DEPOSITEXPIRED']._serialized_end=894
+  _globals['_DEPOSITREFUNDED']._serialized_start=897
+  _globals['_DEPOSITREFUNDED']._serialized_end=1098
+  _globals['_DEPOSITFORFEITED']._serialized_start=1101
+  _globals['_DEPOSITFORFEITED']._serialized_end=1303
+  _globals['_DEPOSITCREDITED']._serialized_start=1306
+  _globals['_DEPOSITCREDITED']._serialized_end=1576
+  _globals['_CANCELLATIONPOLICYTOLD']._serialized_start=1579
+  _globals['_CANCELLATIONPOLICYTOLD']._serialized_end=2036
 # @@protoc_insertion_point(module_scope)
