@@ -26,21 +26,23 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from medspa.common.v1 import common_pb2 as medspa_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#medspa/events/v1/conversation.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\x89\x01\n\x0eIntentDetected\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x0e\n\x06intent\x18\x03 \x01(\t\x12\x12\n\nservice_id\x18\x04 \x01(\t\x12*\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x19.medspa.common.v1.Channel\"\xce\x02\n\x10HandoffRequested\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x12\n\nhandoff_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x33\n\x08priority\x18\x05 \x01(\x0e\x32!.medspa.events.v1.HandoffPriority\x12)\n\x07summary\x18\x06 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12/\n\rpatient_phone\x18\x07 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12*\n\x07\x63hannel\x18\x08 \x01(\x0e\x32\x19.medspa.common.v1.Channel\x12\x30\n\x0crequested_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"a\n\x0fIntakeCompleted\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\r\n\x05\x66lags\x18\x04 \x03(\t\"\x8c\x01\n\x16\x43onversationSummarized\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12)\n\x07summary\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x0f\n\x07outcome\x18\x04 \x01(\t\x12\r\n\x05turns\x18\x05 \x01(\x05*m\n\x0fHandoffPriority\x12 \n\x1cHANDOFF_PRIORITY_UNSPECIFIED\x10\x00\x12\x1b\n\x17HANDOFF_PRIORITY_NORMAL\x10\x01\x12\x1b\n\x17HANDOFF_PRIORITY_URGENT\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#medspa/events/v1/conversation.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\x89\x01\n\x0eIntentDetected\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x0e\n\x06intent\x18\x03 \x01(\t\x12\x12\n\nservice_id\x18\x04 \x01(\t\x12*\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x19.medspa.common.v1.Channel\"\xc9\x03\n\x10HandoffRequested\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x12\n\nhandoff_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x33\n\x08priority\x18\x05 \x01(\x0e\x32!.medspa.events.v1.HandoffPriority\x12)\n\x07summary\x18\x06 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12/\n\rpatient_phone\x18\x07 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12*\n\x07\x63hannel\x18\x08 \x01(\x0e\x32\x19.medspa.common.v1.Channel\x12\x30\n\x0crequested_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x08\x63\x61ptured\x18\n \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x16\n\x0etranscript_ref\x18\x0b \x01(\t\x12\x15\n\rassigned_role\x18\x0c \x01(\t\x12\x1e\n\x16respond_within_minutes\x18\r \x01(\x05\"\xb6\x01\n\x0fIntakeCompleted\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x03 \x01(\t\x12\r\n\x05\x66lags\x18\x04 \x03(\t\x12)\n\x07\x61nswers\x18\x05 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x14\n\x0cneeds_review\x18\x06 \x01(\x08\x12\x12\n\nservice_id\x18\x07 \x01(\t\"\x8c\x01\n\x16\x43onversationSummarized\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12)\n\x07summary\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x0f\n\x07outcome\x18\x04 \x01(\t\x12\r\n\x05turns\x18\x05 \x01(\x05\"\x9c\x01\n\x0cReplyDrafted\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\'\n\x05\x64raft\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12*\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x19.medspa.common.v1.Channel\x12\x0e\n\x06intent\x18\x05 \x01(\t*\x88\x01\n\x0fHandoffPriority\x12 \n\x1cHANDOFF_PRIORITY_UNSPECIFIED\x10\x00\x12\x1b\n\x17HANDOFF_PRIORITY_NORMAL\x10\x01\x12\x1b\n\x17HANDOFF_PRIORITY_URGENT\x10\x02\x12\x19\n\x15HANDOFF_PRIORITY_HIGH\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'medspa.events.v1.conversation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_HANDOFFPRIORITY']._serialized_start=840
-  _globals['_HANDOFFPRIORITY']._serialized_end=949
+  _globals['_HANDOFFPRIORITY']._serialized_start=1209
+  _globals['_HANDOFFPRIORITY']._serialized_end=1345
   _globals['_INTENTDETECTED']._serialized_start=122
   _globals['_INTENTDETECTED']._serialized_end=259
   _globals['_HANDOFFREQUESTED']._serialized_start=262
-  _globals['_HANDOFFREQUESTED']._serialized_end=596
-  _globals['_INTAKECOMPLETED']._serialized_start=598
-  _globals['_INTAKECOMPLETED']._serialized_end=695
-  _globals['_CONVERSATIONSUMMARIZED']._serialized_start=698
-  _globals['_CONVERSATIONSUMMARIZED']._serialized_end=838
+  _globals['_HANDOFFREQUESTED']._serialized_end=719
+  _globals['_INTAKECOMPLETED']._serialized_start=722
+  _globals['_INTAKECOMPLETED']._serialized_end=904
+  _globals['_CONVERSATIONSUMMARIZED']._serialized_start=907
+  _globals['_CONVERSATIONSUMMARIZED']._serialized_end=1047
+  _globals['_REPLYDRAFTED']._serialized_start=1050
+  _globals['_REPLYDRAFTED']._serialized_end=1206
 # @@protoc_insertion_point(module_scope)

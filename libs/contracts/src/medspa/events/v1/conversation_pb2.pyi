@@ -16,9 +16,11 @@ class HandoffPriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     HANDOFF_PRIORITY_UNSPECIFIED: _ClassVar[HandoffPriority]
     HANDOFF_PRIORITY_NORMAL: _ClassVar[HandoffPriority]
     HANDOFF_PRIORITY_URGENT: _ClassVar[HandoffPriority]
+    HANDOFF_PRIORITY_HIGH: _ClassVar[HandoffPriority]
 HANDOFF_PRIORITY_UNSPECIFIED: HandoffPriority
 HANDOFF_PRIORITY_NORMAL: HandoffPriority
 HANDOFF_PRIORITY_URGENT: HandoffPriority
+HANDOFF_PRIORITY_HIGH: HandoffPriority
 
 class IntentDetected(_message.Message):
     __slots__ = ("spa_id", "conversation_id", "intent", "service_id", "channel")
@@ -35,7 +37,7 @@ class IntentDetected(_message.Message):
     def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., intent: _Optional[str] = ..., service_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ...) -> None: ...
 
 class HandoffRequested(_message.Message):
-    __slots__ = ("spa_id", "conversation_id", "handoff_id", "reason", "priority", "summary", "patient_phone", "channel", "requested_at")
+    __slots__ = ("spa_id", "conversation_id", "handoff_id", "reason", "priority", "summary", "patient_phone", "channel", "requested_at", "captured", "transcript_ref", "assigned_role", "respond_within_minutes")
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +47,10 @@ class HandoffRequested(_message.Message):
     PATIENT_PHONE_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    CAPTURED_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_REF_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_ROLE_FIELD_NUMBER: _ClassVar[int]
+    RESPOND_WITHIN_MINUTES_FIELD_NUMBER: _ClassVar[int]
     spa_id: str
     conversation_id: str
     handoff_id: str
@@ -54,19 +60,29 @@ class HandoffRequested(_message.Message):
     patient_phone: _common_pb2.Sealed
     channel: _common_pb2.Channel
     requested_at: _timestamp_pb2.Timestamp
-    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., reason: _Optional[str] = ..., priority: _Optional[_Union[HandoffPriority, str]] = ..., summary: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., patient_phone: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    captured: _common_pb2.Sealed
+    transcript_ref: str
+    assigned_role: str
+    respond_within_minutes: int
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., reason: _Optional[str] = ..., priority: _Optional[_Union[HandoffPriority, str]] = ..., summary: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., patient_phone: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., captured: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., transcript_ref: _Optional[str] = ..., assigned_role: _Optional[str] = ..., respond_within_minutes: _Optional[int] = ...) -> None: ...
 
 class IntakeCompleted(_message.Message):
-    __slots__ = ("spa_id", "conversation_id", "appointment_id", "flags")
+    __slots__ = ("spa_id", "conversation_id", "appointment_id", "flags", "answers", "needs_review", "service_id")
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
     FLAGS_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_REVIEW_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     spa_id: str
     conversation_id: str
     appointment_id: str
     flags: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ...) -> None: ...
+    answers: _common_pb2.Sealed
+    needs_review: bool
+    service_id: str
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., answers: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., needs_review: _Optional[bool] = ..., service_id: _Optional[str] = ...) -> None: ...
 
 class ConversationSummarized(_message.Message):
     __slots__ = ("spa_id", "conversation_id", "summary", "outcome", "turns")
@@ -81,3 +97,17 @@ class ConversationSummarized(_message.Message):
     outcome: str
     turns: int
     def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., summary: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., outcome: _Optional[str] = ..., turns: _Optional[int] = ...) -> None: ...
+
+class ReplyDrafted(_message.Message):
+    __slots__ = ("spa_id", "conversation_id", "draft", "channel", "intent")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    conversation_id: str
+    draft: _common_pb2.Sealed
+    channel: _common_pb2.Channel
+    intent: str
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., draft: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., intent: _Optional[str] = ...) -> None: ...
