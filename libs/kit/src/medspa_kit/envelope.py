@@ -40,6 +40,7 @@ EVENTS: dict[str, type[Message]] = {
     "handoff.requested": conversation_pb2.HandoffRequested,
     "intake.completed": conversation_pb2.IntakeCompleted,
     "conversation.summarized": conversation_pb2.ConversationSummarized,
+    "reply.drafted": conversation_pb2.ReplyDrafted,
     "booking.held": booking_pb2.BookingHeld,
     "booking.confirmed": booking_pb2.BookingConfirmed,
     "booking.rescheduled": booking_pb2.BookingRescheduled,
