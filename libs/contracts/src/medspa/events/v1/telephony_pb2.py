@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from medspa.common.v1 import common_pb2 as medspa_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n medspa/events/v1/telephony.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\xcc\x01\n\x0bSmsReceived\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x13\n\x0bmessage_sid\x18\x02 \x01(\t\x12,\n\nfrom_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12&\n\x04\x62ody\x18\x04 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12/\n\x0breceived_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tnum_media\x18\x06 \x01(\x05\"\x8d\x01\n\x0b\x43\x61llStarted\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12,\n\nfrom_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12.\n\nstarted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xaa\x01\n\x08\x43\x61llTurn\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12\x0c\n\x04turn\x18\x03 \x01(\x05\x12,\n\nfrom_phone\x18\x04 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12,\n\ntranscript\x18\x05 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x12\n\nconfidence\x18\x06 \x01(\x02\"\x85\x01\n\tCallEnded\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x04 \x01(\x05\x12,\n\x08\x65nded_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8b\x01\n\nCallMissed\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12,\n\nfrom_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12-\n\tmissed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa2\x01\n\x0bMessageSent\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12\x13\n\x0bmessage_sid\x18\x03 \x01(\t\x12\x14\n\x0cnum_segments\x18\x04 \x01(\x05\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12+\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"X\n\rMessageStatus\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x13\n\x0bmessage_sid\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x12\n\nerror_code\x18\x04 \x01(\t\"\x9c\x01\n\rOptoutChanged\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\'\n\x05phone\x18\x02 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x11\n\topted_out\x18\x03 \x01(\x08\x12\x0f\n\x07keyword\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n medspa/events/v1/telephony.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\xe6\x01\n\x0bSmsReceived\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x13\n\x0bmessage_sid\x18\x02 \x01(\t\x12,\n\nfrom_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12&\n\x04\x62ody\x18\x04 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12/\n\x0breceived_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tnum_media\x18\x06 \x01(\x05\x12\x18\n\x10sender_opted_out\x18\x07 \x01(\x08\"\x8d\x01\n\x0b\x43\x61llStarted\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12,\n\nfrom_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12.\n\nstarted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xaa\x01\n\x08\x43\x61llTurn\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12\x0c\n\x04turn\x18\x03 \x01(\x05\x12,\n\nfrom_phone\x18\x04 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12,\n\ntranscript\x18\x05 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x12\n\nconfidence\x18\x06 \x01(\x02\"\xc1\x01\n\tCallEnded\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x04 \x01(\x05\x12,\n\x08\x65nded_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tdirection\x18\x06 \x01(\t\x12\x13\n\x0b\x61nswered_by\x18\x07 \x01(\t\x12\x12\n\ncommand_id\x18\x08 \x01(\t\"\x9b\x01\n\nCallMissed\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12,\n\nfrom_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12-\n\tmissed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x05 \x01(\t\"\xa2\x01\n\x0bMessageSent\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12\x13\n\x0bmessage_sid\x18\x03 \x01(\t\x12\x14\n\x0cnum_segments\x18\x04 \x01(\x05\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12+\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\rMessageStatus\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x13\n\x0bmessage_sid\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x12\n\nerror_code\x18\x04 \x01(\t\x12\x12\n\ncommand_id\x18\x05 \x01(\t\"\x9c\x01\n\rOptoutChanged\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\'\n\x05phone\x18\x02 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x11\n\topted_out\x18\x03 \x01(\x08\x12\x0f\n\x07keyword\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x01\n\x0f\x43\x61llTransferred\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12\x12\n\nhandoff_id\x18\x03 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x04 \x01(\t\x12\x32\n\x0etransferred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf9\x01\n\x11\x43\x61llbackRequested\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61ll_sid\x18\x02 \x01(\t\x12\'\n\x05phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x12\n\nhandoff_id\x18\x04 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12*\n\x06\x64ue_by\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0crequested_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,19 +34,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'medspa.events.v1.telephony_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SMSRECEIVED']._serialized_start=119
-  _globals['_SMSRECEIVED']._serialized_end=323
-  _globals['_CALLSTARTED']._serialized_start=326
-  _globals['_CALLSTARTED']._serialized_end=467
-  _globals['_CALLTURN']._serialized_start=470
-  _globals['_CALLTURN']._serialized_end=640
-  _globals['_CALLENDED']._serialized_start=643
-  _globals['_CALLENDED']._serialized_end=776
-  _globals['_CALLMISSED']._serialized_start=779
-  _globals['_CALLMISSED']._serialized_end=918
-  _globals['_MESSAGESENT']._serialized_start=921
-  _globals['_MESSAGESENT']._serialized_end=1083
-  _globals['_MESSAGESTATUS']._serialized_start=1085
-  _globals['_MESSAGESTATUS']._serialized_end=1173
-  _globals['_OPTOUTCHANGED']._serialized_start=1176
-  _globals['_OPTOUTCHANGED']._serialized_end=1332
+  _globals['_SMSRECEIVED']._serialized_end=349
+  _globals['_CALLSTARTED']._serialized_start=352
+  _globals['_CALLSTARTED']._serialized_end=493
+  _globals['_CALLTURN']._serialized_start=496
+  _globals['_CALLTURN']._serialized_end=666
+  _globals['_CALLENDED']._serialized_start=669
+  _globals['_CALLENDED']._serialized_end=862
+  _globals['_CALLMISSED']._serialized_start=865
+  _globals['_CALLMISSED']._serialized_end=1020
+  _globals['_MESSAGESENT']._serialized_start=1023
+  _globals['_MESSAGESENT']._serialized_end=1185
+  _globals['_MESSAGESTATUS']._serialized_start=1187
+  _globals['_MESSAGESTATUS']._serialized_end=1295
+  _globals['_OPTOUTCHANGED']._serialized_start=1298
+  _globals['_OPTOUTCHANGED']._serialized_end=1454
+  _globals['_CALLTRANSFERRED']._serialized_start=1457
+  _globals['_CALLTRANSFERRED']._serialized_end=1605
+  _globals['_CALLBACKREQUESTED']._serialized_start=1608
+  _globals['_CALLBACKREQUESTED']._serialized_end=1857
 # @@protoc_insertion_point(module_scope)
