@@ -36,6 +36,8 @@ EVENTS: dict[str, type[Message]] = {
     "message.sent": telephony_pb2.MessageSent,
     "message.status": telephony_pb2.MessageStatus,
     "optout.changed": telephony_pb2.OptoutChanged,
+    "call.transferred": telephony_pb2.CallTransferred,
+    "callback.requested": telephony_pb2.CallbackRequested,
     "intent.detected": conversation_pb2.IntentDetected,
     "handoff.requested": conversation_pb2.HandoffRequested,
     "intake.completed": conversation_pb2.IntakeCompleted,
