@@ -142,10 +142,12 @@ def brute_force(service, busy, window, only):
                         and part_ok(only, day, start)
                     ):
                         chosen = []
+                        place = list(SPA.providers).index(provider.id)
                         for need in service.resource_needs:
+                            turned = need[place % len(need) :] + need[: place % len(need)]
                             free = [
                                 x
-                                for x in need
+                                for x in turned
                                 if x not in chosen
                                 and not clashes(busy.resources.get(x, ()), lo, hi)
                             ]

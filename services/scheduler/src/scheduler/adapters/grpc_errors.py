@@ -15,6 +15,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from medspa.calendar.v1 import calendar_pb2 as pb
 from scheduler.adapters.grpc_codec import slot
 from scheduler.domain.errors import (
+    Contended,
     InvalidRequest,
     NotFound,
     RequestIdReused,
@@ -97,6 +98,8 @@ def refusal(error: SchedulingError, rules: SpaRules | None) -> Refusal:
         return Refusal(
             grpc.StatusCode.FAILED_PRECONDITION, error.description, [failure, _info(error.reason)]
         )
+    if isinstance(error, Contended):
+        return Refusal(grpc.StatusCode.ABORTED, str(error), [_info("contended")])
     if isinstance(error, RequestIdReused):
         return Refusal(
             grpc.StatusCode.ALREADY_EXISTS,

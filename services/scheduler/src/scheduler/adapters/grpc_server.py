@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import asyncpg
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
@@ -51,6 +52,11 @@ class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
                 extra={"code": answer.code.name, "reason": type(error).__name__, "spa_id": spa_id},
             )
             await context.abort(answer.code, answer.message, trailing_metadata=answer.metadata)
+            raise AssertionError("abort raises") from error
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            # The database's words stay in the log: callers get a plain, retryable status.
+            log.exception("calendar request failed", extra={"spa_id": spa_id})
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the calendar is unavailable")
             raise AssertionError("abort raises") from error
 
     async def ListServices(

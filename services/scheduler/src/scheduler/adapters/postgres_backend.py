@@ -29,6 +29,7 @@ from scheduler.domain.commands import (
     RescheduleRequest,
 )
 from scheduler.domain.errors import (
+    Contended,
     FieldViolation,
     InvalidRequest,
     NotFound,
@@ -50,8 +51,8 @@ from scheduler.ports import Clock, SpaCatalog
 
 T = TypeVar("T")
 MAX_HOLD_MINUTES = 24 * 60
-# Retries after losing a race; each retry re-reads, so it ends in a hold or in alternatives.
-ATTEMPTS = 6
+# Tries before giving up on a contended change; each retry re-reads what it lost to.
+ATTEMPTS = 8
 _RACES = (
     asyncpg.ExclusionViolationError,
     asyncpg.DeadlockDetectedError,
@@ -131,7 +132,8 @@ class PostgresCalendar:
         fingerprint = self._digest(request, phone, plan)
         try:
             held = await self._retrying(
-                lambda conn: self._hold_in(conn, rules, plan, request, phone, fingerprint, now)
+                lambda conn: self._hold_in(conn, rules, plan, request, phone, fingerprint, now),
+                lambda: Refused("contended", plan.service, plan.start),
             )
         except Refused as refused:
             found = await self._alternatives(rules, refused.service, refused.near)
@@ -139,15 +141,19 @@ class PostgresCalendar:
         self._on_hold()
         return held
 
-    async def _retrying(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-        for _ in range(ATTEMPTS - 1):
+    async def _retrying(
+        self,
+        work: Callable[[asyncpg.Connection], Awaitable[T]],
+        exhausted: Callable[[], Exception] = lambda: Contended(),
+    ) -> T:
+        """Run `work` in a transaction, again after losing a race (each retry re-reads)."""
+        for _ in range(ATTEMPTS):
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
                     return await work(conn)
             except _RACES:
                 continue
-        async with self._pool.acquire() as conn, conn.transaction():
-            return await work(conn)
+        raise exhausted()
 
     def _digest(self, request: HoldRequest, phone: str, plan: HoldPlan) -> bytes:
         # The phone enters only as its keyed index: a plain hash of a number is reversible.

@@ -70,12 +70,18 @@ class SlotFilter:
 
 
 def free_resources(
-    service: ServiceRule, busy: Busy, start: int, end: int
+    service: ServiceRule, busy: Busy, start: int, end: int, first: int = 0
 ) -> tuple[str, ...] | None:
-    """One free resource per need over [start, end), or None when a need cannot be met."""
+    """One free resource per need over [start, end), or None when a need cannot be met.
+
+    Each need's choices are tried from position `first` (the provider's place in the
+    spa's list) round: providers booked at the same time reach for different rooms
+    first, so concurrent holds rarely collide on a room.
+    """
     chosen: list[str] = []
     for need in service.resource_needs:
-        for resource_id in need:
+        shift = first % len(need)
+        for resource_id in need[shift:] + need[:shift]:
             if resource_id not in chosen and not overlaps_any(
                 busy.resources.get(resource_id, ()), start, end
             ):
@@ -106,6 +112,7 @@ def available_slots(
     begin, finish = window
     if begin >= finish:
         return []
+    place = {provider_id: i for i, provider_id in enumerate(rules.providers)}
     providers = [
         p
         for p in rules.qualified(service)
@@ -135,7 +142,11 @@ def available_slots(
                 while start < finish and start + length + after <= hi:
                     if not parts or overlaps_any(parts, start, start + 1):
                         resources = free_resources(
-                            service, busy, start - before, start + length + after
+                            service,
+                            busy,
+                            start - before,
+                            start + length + after,
+                            place[provider.id],
                         )
                         if resources is not None:
                             slots.append(

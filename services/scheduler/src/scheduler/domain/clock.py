@@ -18,6 +18,7 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@lru_cache(maxsize=16_384)
 def at(day: date, clock: time, tz: ZoneInfo) -> int:
     """The instant (epoch seconds) the wall clock shows `clock` on `day`."""
     if clock == time.max:

@@ -58,6 +58,13 @@ class WrongState(SchedulingError):
         super().__init__(description)
 
 
+class Contended(SchedulingError):
+    """Lost the race for a change too many times in a row; trying again later may succeed."""
+
+    def __init__(self) -> None:
+        super().__init__("too many concurrent changes to the same appointment; retry")
+
+
 class RequestIdReused(SchedulingError):
     """A request id already named a different request: replaying it would change its meaning."""
 

@@ -45,7 +45,10 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
 def subtract(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
     """The time in `a` but not in `b` (both normal)."""
     out: list[Interval] = []
-    j = 0
+    if not a:
+        return out
+    # Skip what ends before `a` starts in one binary search: `b` may be a month long.
+    j = bisect_right(b, a[0][0], key=_end)
     for start, end in a:
         cursor = start
         while j < len(b) and b[j][1] <= cursor:
@@ -59,6 +62,10 @@ def subtract(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
         if cursor < end:
             out.append((cursor, end))
     return out
+
+
+def _end(interval: Interval) -> int:
+    return interval[1]
 
 
 def overlaps_any(normal: Sequence[Interval], start: int, end: int) -> bool:

@@ -1,0 +1,357 @@
+"""FindSlots latency and HoldSlot throughput on a busy calendar.
+
+A spa with 6 providers and 2,000 existing appointments over 14 days, in a
+throwaway PostgreSQL database. Prints p50/p99 of FindSlots over those 14 days
+in process (pure domain, and with the PostgreSQL read) and over gRPC (a server
+in its own process, as deployed), then sustained holds per second under 50
+concurrent gRPC clients, and checks the database holds zero double bookings.
+
+    .venv/bin/python services/scheduler/bench/bench_find_slots.py
+
+Environment: SCHEDULER_BENCH_POSTGRES (server URL without a database name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import time
+import uuid
+from collections import deque
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import grpc
+import yaml
+
+from medspa.calendar.v1 import calendar_pb2 as pb
+from medspa.calendar.v1 import calendar_pb2_grpc
+from medspa_kit.crypto import FieldCipher, Keyring
+from medspa_kit.db import create_pool
+from medspa_kit.migrate import migrate_service
+from scheduler.adapters import pg_rows
+from scheduler.adapters.changes import Changes
+from scheduler.adapters.config_catalog import ConfigCatalog
+from scheduler.adapters.events import BookingEvents
+from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.patients import Patients
+from scheduler.adapters.postgres_backend import PostgresCalendar
+from scheduler.domain.slots import SlotQuery, find_slots, search_window
+from spa_config import SpaDirectory, parse_spa
+
+SERVER = os.environ.get("SCHEDULER_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+SPA = "bench-spa"
+LA = ZoneInfo("America/Los_Angeles")
+FIRST_DAY = date(2026, 11, 30)  # a Monday
+NOW = int(datetime(2026, 11, 30, 6, 0, tzinfo=LA).timestamp())
+PROVIDERS = 6
+APPOINTMENTS = 2_000
+DAYS = 14
+SAMPLES = 300
+CLIENTS = 50
+HOLD_SECONDS = 8.0
+KEY = os.urandom(32), os.urandom(32)
+
+
+def spa_yaml() -> str:
+    day = {"start": "09:00", "end": "19:00", "breaks": ["13:00-13:30"]}
+    week = {d: day for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")}
+    rooms = [f"room-{i}" for i in range(PROVIDERS)]
+    return yaml.safe_dump(
+        {
+            "id": SPA,
+            "name": "Bench Spa",
+            "timezone": "America/Los_Angeles",
+            "phone_numbers": ["+14155550300"],
+            "front_desk_phone": "+14155550301",
+            "address": {"line1": "1 Main St", "city": "SF", "region": "CA", "postal_code": "94100"},
+            "greeting": "Hello, this is the automated assistant.",
+            "hours": {d: ["09:00-19:00"] for d in week},
+            "providers": [
+                {
+                    "id": f"p{i}",
+                    "name": f"Provider {i}",
+                    "credential": "NP",
+                    "services": ["botox", "quick"],
+                    "shifts": week,
+                }
+                for i in range(PROVIDERS)
+            ],
+            "resources": [{"id": r, "name": r, "kind": "room"} for r in rooms],
+            "services": [
+                {
+                    "id": "botox",
+                    "name": "Botox",
+                    "category": "neurotoxin",
+                    "duration_minutes": 30,
+                    "buffer_after_minutes": 10,
+                    "price": {"kind": "fixed", "amount": 30000},
+                    "credentials": ["NP"],
+                    "resources": [rooms],
+                },
+                {
+                    "id": "quick",
+                    "name": "Quick touch-up",
+                    "category": "other",
+                    "duration_minutes": 15,
+                    "price": {"kind": "fixed", "amount": 5000},
+                    "credentials": ["NP"],
+                    "resources": [rooms],
+                    "horizon_days": 60,
+                },
+            ],
+            "escalation_contacts": [
+                {"name": "Desk", "role": "front desk", "phone": "+14155550302"}
+            ],
+        }
+    )
+
+
+class FixedClock:
+    def now(self) -> int:
+        return NOW
+
+
+def build(pool: asyncpg.Pool, directory: SpaDirectory) -> tuple[ConfigCatalog, PostgresCalendar]:
+    catalog = ConfigCatalog(directory)
+    clock = FixedClock()
+    events = BookingEvents("bench")
+    cipher = FieldCipher(Keyring("k", {"k": KEY[0]}, KEY[1]))
+    changes = Changes(catalog, clock, events)
+    return catalog, PostgresCalendar(pool, catalog, clock, Patients(cipher), events, changes)
+
+
+async def seed(pool: asyncpg.Pool) -> None:
+    """2,000 non-overlapping 15-minute visits over 14 days, each provider in their own room."""
+    rng = random.Random(7)
+    workdays = [
+        FIRST_DAY + timedelta(days=n)
+        for n in range(DAYS)
+        if (FIRST_DAY + timedelta(days=n)).weekday() < 6
+    ]
+    grid = [
+        (
+            provider,
+            int(datetime.combine(d, datetime.min.time(), tzinfo=LA).timestamp()) + minute * 60,
+        )
+        for provider in range(PROVIDERS)
+        for d in workdays
+        for minute in range(9 * 60, 19 * 60, 15)
+        if not 13 * 60 <= minute < 13 * 60 + 30
+    ]
+    chosen = rng.sample(grid, APPOINTMENTS)
+    patient = uuid.uuid4()
+    records = []
+    for n, (provider, start) in enumerate(chosen):
+        records.append(
+            (
+                uuid.uuid4(),
+                SPA,
+                "quick",
+                f"p{provider}",
+                [f"room-{provider}"],
+                patient,
+                pg_rows.ts(start),
+                pg_rows.ts(start + 900),
+                f"seed-{n}",
+                start,
+                start + 900,
+            )
+        )
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO patients (id, spa_id, phone_index, phone_enc) VALUES ($1, $2, $3, $4)",
+            patient,
+            SPA,
+            b"bench",
+            b"bench",
+        )
+        await conn.executemany(
+            "INSERT INTO appointments (id, spa_id, service_id, provider_id, resource_ids,"
+            " patient_id, starts_at, ends_at, blocked, block_lo, block_hi, status,"
+            " hold_request_id, request_digest, currency, new_patient) VALUES ($1, $2, $3, $4,"
+            " $5, $6, $7, $8, tstzrange($7, $8), $10, $11, 'confirmed', $9, '', 'USD', false)",
+            records,
+        )
+        await conn.executemany(
+            "INSERT INTO appointment_resources (appointment_id, spa_id, resource_id, blocked)"
+            " VALUES ($1, $2, $3, tstzrange($4, $5))",
+            [(r[0], SPA, r[4][0], r[6], r[7]) for r in records],
+        )
+
+
+def serve(database_url: str, port: int, ready: multiprocessing.synchronize.Event) -> None:
+    asyncio.run(_serve(database_url, port, ready))
+
+
+async def _serve(database_url: str, port: int, ready: multiprocessing.synchronize.Event) -> None:
+    pool = await create_pool(database_url, "scheduler", min_size=10, max_size=20)
+    catalog, calendar = build(pool, SpaDirectory([parse_spa(spa_yaml())]))
+    server = CalendarServer(CalendarServicer(catalog, calendar), "127.0.0.1", port)
+    await server.start()
+    ready.set()
+    await server.server.wait_for_termination()
+
+
+def percentiles(samples_ms: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples_ms)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def timed(call, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        began = time.perf_counter()
+        await call()
+        out.append((time.perf_counter() - began) * 1000)
+    return out
+
+
+def query() -> SlotQuery:
+    return SlotQuery(service_id="botox", start=NOW, end=NOW + DAYS * 86_400, max_results=10)
+
+
+async def hold_storm(stub: calendar_pb2_grpc.CalendarServiceStub) -> tuple[int, int, float]:
+    """50 clients holding distinct slots (one in ten aims at a taken one) for a while."""
+    days = [
+        FIRST_DAY + timedelta(days=DAYS + n)
+        for n in range(21)
+        if (FIRST_DAY + timedelta(days=DAYS + n)).weekday() < 6
+    ]
+    targets = deque(
+        (f"p{p}", int(datetime.combine(d, datetime.min.time(), tzinfo=LA).timestamp()) + m * 60)
+        for d in days
+        for m in range(9 * 60, 19 * 60 - 15, 15)
+        if not 12 * 60 + 45 < m < 13 * 60 + 30
+        for p in range(PROVIDERS)
+    )
+    tried: list[tuple[str, int]] = []
+    held = refused = 0
+    rng = random.Random(11)
+    deadline = time.perf_counter() + HOLD_SECONDS
+
+    async def client(n: int) -> None:
+        nonlocal held, refused
+        while targets and time.perf_counter() < deadline:
+            target = rng.choice(tried) if tried and rng.random() < 0.1 else targets.popleft()
+            tried.append(target)
+            request = pb.HoldSlotRequest(
+                spa_id=SPA,
+                request_id=str(uuid.uuid4()),
+                service_id="quick",
+                provider_id=target[0],
+                patient=pb.PatientRef(phone_e164=f"+1415555{rng.randrange(10_000):04d}"),
+            )
+            request.start.seconds = target[1]
+            try:
+                await stub.HoldSlot(request)
+                held += 1
+            except grpc.aio.AioRpcError as error:
+                if error.code() != grpc.StatusCode.FAILED_PRECONDITION:
+                    raise
+                refused += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(CLIENTS)))
+    return held, refused, time.perf_counter() - began
+
+
+async def double_bookings(pool: asyncpg.Pool) -> int:
+    async with pool.acquire() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT (SELECT count(*) FROM appointments a JOIN appointments b"
+                "  ON a.id < b.id AND a.provider_id = b.provider_id AND a.blocked && b.blocked"
+                "  WHERE a.status IN ('held', 'confirmed') AND b.status IN ('held', 'confirmed'))"
+                " + (SELECT count(*) FROM appointment_resources a JOIN appointment_resources b"
+                "  ON a.appointment_id < b.appointment_id AND a.resource_id = b.resource_id"
+                "  AND a.blocked && b.blocked WHERE a.active AND b.active)"
+            )
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def main() -> None:
+    name = f"sched_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(f"{SERVER}/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{SERVER}/{name}"
+    server = None
+    try:
+        pool = await create_pool(url, "scheduler", min_size=2, max_size=10)
+        async with pool.acquire() as conn:
+            await migrate_service(conn, "scheduler")
+        await seed(pool)
+        directory = SpaDirectory([parse_spa(spa_yaml())])
+        catalog, calendar = build(pool, directory)
+        rules = catalog.rules(SPA)
+        async with pool.acquire() as conn:
+            service = rules.services["botox"]
+            busy = await pg_rows.busy(conn, SPA, search_window(service, query(), NOW))
+
+        async def pure() -> None:
+            find_slots(rules, query(), busy, NOW)
+
+        async def with_postgres() -> None:
+            await calendar.find_slots(SPA, query())
+
+        rows = [("FindSlots 14 days, domain only", *percentiles(await timed(pure, SAMPLES)))]
+        rows.append(
+            ("FindSlots 14 days, in process", *percentiles(await timed(with_postgres, SAMPLES)))
+        )
+
+        port = free_port()
+        spawn = multiprocessing.get_context("spawn")
+        ready = spawn.Event()
+        server = spawn.Process(target=serve, args=(url, port, ready), daemon=True)
+        server.start()
+        await asyncio.to_thread(ready.wait, 30)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = calendar_pb2_grpc.CalendarServiceStub(channel)
+            request = pb.FindSlotsRequest(spa_id=SPA, service_id="botox")
+            request.preferences.max_results = 10
+            getattr(request, "from").seconds = NOW
+            request.to.seconds = NOW + DAYS * 86_400
+
+            async def over_grpc() -> None:
+                await stub.FindSlots(request)
+
+            await timed(over_grpc, 20)
+            rows.append(
+                ("FindSlots 14 days, over gRPC", *percentiles(await timed(over_grpc, SAMPLES)))
+            )
+            held, refused, elapsed = await hold_storm(stub)
+        doubles = await double_bookings(pool)
+        await pool.close()
+
+        print(
+            f"\n{PROVIDERS} providers, {APPOINTMENTS} appointments over {DAYS} days; {SAMPLES} samples each\n"
+        )
+        print(f"{'measure':<36}{'p50 ms':>10}{'p99 ms':>10}")
+        for label, p50, p99 in rows:
+            print(f"{label:<36}{p50:>10.2f}{p99:>10.2f}")
+        print(
+            f"\nHoldSlot, {CLIENTS} concurrent gRPC clients for {elapsed:.1f} s:"
+            f" {held / elapsed:.0f} holds/s ({held} held, {refused} refused as taken),"
+            f" double bookings: {doubles}"
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.join(10)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
