@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -236,3 +238,19 @@ async def test_list_appointments_filters(stub):
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await stub.ListAppointments(pb.ListAppointmentsRequest(spa_id=SPA, patient_id="bad"))
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_repeat_after_the_hold_was_released_returns_it_not_a_new_one(stub, pool):
+    request = hold_request(TEN)
+    first = await stub.HoldSlot(request)
+    await stub.Cancel(pb.CancelRequest(spa_id=SPA, appointment_id=first.id, request_id="c"))
+    repeat = await stub.HoldSlot(request)
+    assert (repeat.id, repeat.status) == (first.id, pb.APPOINTMENT_STATUS_CANCELLED)
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM appointments") == 1
+
+
+async def test_concurrent_repeats_of_one_request_give_one_hold(stub):
+    request = hold_request(TEN)
+    answers = await asyncio.gather(*(stub.HoldSlot(request) for _ in range(10)))
+    assert {a.id for a in answers} == {answers[0].id}

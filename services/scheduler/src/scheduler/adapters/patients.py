@@ -46,12 +46,16 @@ class Patients:
         """The patient with this phone at this spa, created on first contact."""
         index = self.phone_index(phone)
         name_enc = self._cipher.encrypt(name, NAME) if name else None
+        # One round trip for the usual cases: inserted, name filled in, or found as is.
         row = await conn.fetchrow(
-            "INSERT INTO patients (id, spa_id, phone_index, phone_enc, name_enc)"
+            "WITH put AS (INSERT INTO patients (id, spa_id, phone_index, phone_enc, name_enc)"
             " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (spa_id, phone_index) DO UPDATE"
             " SET name_enc = EXCLUDED.name_enc, updated_at = now()"
             " WHERE patients.name_enc IS NULL AND EXCLUDED.name_enc IS NOT NULL"
-            " RETURNING id, (xmax = 0) AS created",
+            " RETURNING id, (xmax = 0) AS created)"
+            " SELECT id, created, true AS written FROM put UNION ALL"
+            " SELECT id, false, false FROM patients WHERE spa_id = $2 AND phone_index = $3"
+            " AND NOT EXISTS (SELECT 1 FROM put)",
             uuid.uuid4(),
             spa_id,
             index,
@@ -59,16 +63,20 @@ class Patients:
             name_enc,
         )
         if row is None:
-            patient_id = str(
-                await conn.fetchval(
-                    "SELECT id FROM patients WHERE spa_id = $1 AND phone_index = $2", spa_id, index
-                )
+            # Another transaction created this patient after our statement's snapshot.
+            row = await conn.fetchrow(
+                "SELECT id, false AS created, false AS written FROM patients"
+                " WHERE spa_id = $1 AND phone_index = $2",
+                spa_id,
+                index,
             )
+        patient_id = str(row["id"])
+        if not row["written"]:
             action, fields = "patient.matched", ["phone"]
+        elif row["created"]:
+            action, fields = "patient.created", ["phone", "name"]
         else:
-            patient_id = str(row["id"])
-            action = "patient.created" if row["created"] else "patient.updated"
-            fields = ["phone", "name"] if row["created"] else ["name"]
+            action, fields = "patient.updated", ["name"]
         await audit(
             conn,
             actor=ACTOR,

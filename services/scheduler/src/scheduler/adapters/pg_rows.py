@@ -47,28 +47,20 @@ def appointment(row: asyncpg.Record) -> Appointment:
     )
 
 
-async def busy(
-    conn: asyncpg.Connection, spa_id: str, window: Interval, exclude: str | None = None
-) -> Busy:
-    """Every provider's and resource's taken time that meets `window`.
+_BUSY_GROUPS = (
+    "SELECT provider_id, resource_ids, array_agg(block_lo) AS lo, array_agg(block_hi) AS hi"
+    " FROM appointments WHERE spa_id = $1 AND status = ANY($2::text[])"
+    " AND blocked && tstzrange($3, $4) AND id IS DISTINCT FROM $5::uuid"
+    " GROUP BY provider_id, resource_ids"
+)
 
-    Grouped in SQL so a busy fortnight arrives as a few arrays, not thousands of rows.
-    """
-    rows = await conn.fetch(
-        "SELECT provider_id, resource_ids,"
-        " array_agg(block_lo) AS lo, array_agg(block_hi) AS hi"
-        " FROM appointments WHERE spa_id = $1 AND status = ANY($2::text[])"
-        " AND blocked && tstzrange($3, $4) AND id IS DISTINCT FROM $5::uuid"
-        " GROUP BY provider_id, resource_ids",
-        spa_id,
-        _BLOCKING,
-        ts(window[0]),
-        ts(window[1]),
-        exclude,
-    )
+
+def _busy_of(rows: Sequence[asyncpg.Record]) -> Busy:
     providers: dict[str, list[Interval]] = {}
     resources: dict[str, list[Interval]] = {}
     for row in rows:
+        if row["provider_id"] is None:
+            continue
         taken = list(zip(row["lo"], row["hi"], strict=True))
         providers.setdefault(row["provider_id"], []).extend(taken)
         for resource_id in row["resource_ids"]:
@@ -77,6 +69,17 @@ async def busy(
         {k: normalize(v) for k, v in providers.items()},
         {k: normalize(v) for k, v in resources.items()},
     )
+
+
+async def busy(
+    conn: asyncpg.Connection, spa_id: str, window: Interval, exclude: str | None = None
+) -> Busy:
+    """Every provider's and resource's taken time that meets `window`.
+
+    Grouped in SQL so a busy fortnight arrives as a few arrays, not thousands of rows.
+    """
+    rows = await conn.fetch(_BUSY_GROUPS, spa_id, _BLOCKING, ts(window[0]), ts(window[1]), exclude)
+    return _busy_of(rows)
 
 
 async def by_hold_request(
@@ -104,13 +107,16 @@ async def insert(
     request_id: str,
     digest: bytes,
 ) -> None:
+    """The appointment and the rooms it takes, in one statement (one round trip)."""
     await conn.execute(
-        "INSERT INTO appointments (id, spa_id, service_id, provider_id, resource_ids, patient_id,"
-        " starts_at, ends_at, blocked, block_lo, block_hi, status, hold_expires_at,"
-        " hold_request_id, request_digest, deposit_minor, currency, new_patient,"
-        " conversation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " tstzrange(to_timestamp($9::bigint), to_timestamp($10::bigint)), $9, $10, $11, $12, $13, $14, $15,"
-        " $16, $17, $18)",
+        "WITH appt AS (INSERT INTO appointments (id, spa_id, service_id, provider_id,"
+        " resource_ids, patient_id, starts_at, ends_at, blocked, block_lo, block_hi, status,"
+        " hold_expires_at, hold_request_id, request_digest, deposit_minor, currency,"
+        " new_patient, conversation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+        " tstzrange(to_timestamp($9::bigint), to_timestamp($10::bigint)), $9, $10, $11, $12,"
+        " $13, $14, $15, $16, $17, $18) RETURNING id, spa_id, resource_ids, blocked)"
+        " INSERT INTO appointment_resources (appointment_id, spa_id, resource_id, blocked)"
+        " SELECT appt.id, appt.spa_id, r, appt.blocked FROM appt, unnest(appt.resource_ids) r",
         UUID(appt.id),
         appt.spa_id,
         appt.service_id,
@@ -130,7 +136,6 @@ async def insert(
         appt.new_patient,
         appt.conversation_id,
     )
-    await _take_resources(conn, appt, blocked)
 
 
 async def _take_resources(conn: asyncpg.Connection, appt: Appointment, blocked: Interval) -> None:
@@ -201,21 +206,33 @@ async def find(
     return [appointment(r) for r in rows]
 
 
-async def history(
-    conn: asyncpg.Connection, spa_id: str, patient_id: str, consult_ids: Sequence[str], before: int
-) -> tuple[bool, bool]:
-    """(has completed a visit here, has a consult booked or done that ends by `before`)."""
-    row = await conn.fetchrow(
-        "SELECT coalesce(bool_or(status = 'completed'), false) AS returning,"
-        " coalesce(bool_or(service_id = ANY($3::text[]) AND ends_at <= $4"
-        "   AND status IN ('held', 'confirmed', 'completed')), false) AS consulted"
-        " FROM appointments WHERE spa_id = $1 AND patient_id = $2",
+async def hold_context(
+    conn: asyncpg.Connection,
+    spa_id: str,
+    patient_id: str,
+    consult_ids: Sequence[str],
+    before: int,
+    window: Interval,
+) -> tuple[bool, bool, Busy]:
+    """In one round trip: has the patient completed a visit here, have they a consult
+    booked or done that ends by `before`, and the busy time over `window`."""
+    rows = await conn.fetch(  # built from constants only
+        "WITH past AS (SELECT coalesce(bool_or(status = 'completed'), false) AS returning,"  # noqa: S608
+        "   coalesce(bool_or(service_id = ANY($7::text[]) AND ends_at <= $8"
+        "     AND status IN ('held', 'confirmed', 'completed')), false) AS consulted"
+        "   FROM appointments WHERE spa_id = $1 AND patient_id = $6),"
+        f" taken AS ({_BUSY_GROUPS})"
+        " SELECT past.returning, past.consulted, taken.* FROM past LEFT JOIN taken ON true",
         spa_id,
+        _BLOCKING,
+        ts(window[0]),
+        ts(window[1]),
+        None,
         UUID(patient_id),
         list(consult_ids),
         ts(before),
     )
-    return bool(row["returning"]), bool(row["consulted"])
+    return bool(rows[0]["returning"]), bool(rows[0]["consulted"]), _busy_of(rows)
 
 
 async def due_holds(conn: asyncpg.Connection, now: int, limit: int) -> list[Appointment]:

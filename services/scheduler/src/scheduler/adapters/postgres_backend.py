@@ -130,10 +130,20 @@ class PostgresCalendar:
             problems.extend(exc.violations)
         require(problems)
         fingerprint = self._digest(request, phone, plan)
+        tries = 0
+
+        async def attempt(conn: asyncpg.Connection) -> Appointment:
+            nonlocal tries
+            tries += 1
+            # A repeat is looked up only after a lost race or before a refusal, so the
+            # usual first try saves a round trip; the unique request id catches the rest.
+            return await self._hold_in(
+                conn, rules, plan, request, phone, fingerprint, now, look_first=tries > 1
+            )
+
         try:
             held = await self._retrying(
-                lambda conn: self._hold_in(conn, rules, plan, request, phone, fingerprint, now),
-                lambda: Refused("contended", plan.service, plan.start),
+                attempt, lambda: Refused("contended", plan.service, plan.start)
             )
         except Refused as refused:
             found = await self._alternatives(rules, refused.service, refused.near)
@@ -176,27 +186,36 @@ class PostgresCalendar:
         phone: str,
         fingerprint: bytes,
         now: int,
+        *,
+        look_first: bool,
     ) -> Appointment:
-        found = await rows.by_hold_request(conn, rules.spa_id, request.request_id)
-        if found is not None:
-            if found[1] != fingerprint:
+        async def earlier() -> Appointment | None:
+            found = await rows.by_hold_request(conn, rules.spa_id, request.request_id)
+            if found is not None and found[1] != fingerprint:
                 raise RequestIdReused(request.request_id)
-            return found[0]
+            return found[0] if found else None
+
+        if look_first and (repeat := await earlier()) is not None:
+            return repeat
         service = plan.service
         patient_id = await self._patients.find_or_create(
             conn, rules.spa_id, phone, request.name, purpose="hold a slot"
         )
         consults = consults_for(rules, service)
-        returning, consulted = await rows.history(
-            conn, rules.spa_id, patient_id, [s.id for s in consults], plan.start
+        returning, consulted, busy = await rows.hold_context(
+            conn, rules.spa_id, patient_id, [s.id for s in consults], plan.start, plan.blocked
         )
-        if service.consult_required_for_new and not returning and not consulted and consults:
-            raise Refused("consult_required", consults[0], now)
-        busy = await rows.busy(conn, rules.spa_id, plan.blocked)
+        refusal = None
         slot = slot_for(rules, plan, busy)
-        if slot is None:
+        if service.consult_required_for_new and not returning and not consulted and consults:
+            refusal = Refused("consult_required", consults[0], now)
+        elif slot is None:
             free_now = slot_for(rules, plan, Busy()) is not None
-            raise Refused("slot_taken" if free_now else "not_available", service, plan.start)
+            refusal = Refused("slot_taken" if free_now else "not_available", service, plan.start)
+        if refusal is not None or slot is None:
+            if (repeat := await earlier()) is not None:
+                return repeat
+            raise refusal or Refused("slot_taken", service, plan.start)
         minutes = request.hold_minutes or rules.hold_minutes
         appt = Appointment(
             id=str(uuid.uuid4()),
