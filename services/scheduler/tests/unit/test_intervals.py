@@ -85,3 +85,25 @@ def test_operations_agree_with_sets_of_points(a, b):
     assert points(subtract(na, nb)) == points(a) - points(b)
     for result in (intersect(na, nb), subtract(na, nb)):
         assert result == normalize(result)
+
+
+@given(
+    spans, spans, st.lists(st.integers(0, 60), max_size=5), st.integers(0, 60), st.integers(1, 10)
+)
+def test_touching_pieces_count_like_merged_ones(a, b, cuts, start, length):
+    """Busy time straight from the database is disjoint but not merged: same answers."""
+    merged = normalize(b)
+    pieces = sorted(
+        piece
+        for lo, hi in merged
+        for piece in zip(
+            [lo, *sorted(c for c in set(cuts) if lo < c < hi)],
+            [*sorted(c for c in set(cuts) if lo < c < hi), hi],
+            strict=True,
+        )
+    )
+    na = normalize(a)
+    assert subtract(na, pieces) == subtract(na, merged)
+    assert overlaps_any(pieces, start, start + length) is overlaps_any(
+        merged, start, start + length
+    )

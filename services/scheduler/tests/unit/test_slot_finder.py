@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from conftest import BEN, LA, MONDAY, NOW, local, make_spa, week
 from scheduler.domain.availability import Booked, Busy, SlotFilter, available_slots
 from scheduler.domain.errors import InvalidRequest
 from scheduler.domain.model import PartOfDay, ServiceRule
-from scheduler.domain.slots import SlotQuery, find_slots
+from scheduler.domain.slots import SlotQuery, find_slots, first_look, search_window
 
 
 def day_window(day: date, start: str = "00:00", end: str = "23:59") -> tuple[int, int]:
@@ -238,3 +238,30 @@ def test_a_filter_only_narrows(spa):
     )
     assert set(morning) < set(every)
     assert all(clock(s.start) < "12:00" for s in morning)
+
+
+@pytest.mark.parametrize("busy_days", [0, 1, 2, 3])
+def test_the_first_look_gives_the_same_earliest_slots_as_the_whole_window(spa, busy_days):
+    # Fill the first days completely so the short look sometimes falls short.
+    full = [
+        Booked(
+            p,
+            ("room-1", "room-2"),
+            local(MONDAY + timedelta(days=d), "00:00"),
+            local(MONDAY + timedelta(days=d), "23:59"),
+        )
+        for d in range(busy_days)
+        for p in ("ana", "ben")
+    ]
+    busy = Busy.of(full)
+    q = query(max_results=10)
+    window = search_window(spa.services["botox"], q, NOW)
+    short = first_look(q, window)
+    assert short is not None and short[1] - short[0] == 2 * 86_400
+    everything = find_slots(spa, q, busy, NOW)
+    quick = find_slots(spa, replace(q, start=short[0], end=short[1]), busy, NOW)
+    assert (len(quick) >= 10) is (busy_days < 2), "two full days leave the short look short"
+    if len(quick) >= 10:
+        assert quick == everything
+    assert first_look(query(near=NOW), window) is None
+    assert first_look(query(spread_across_days=True), window) is None

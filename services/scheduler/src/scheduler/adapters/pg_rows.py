@@ -16,7 +16,7 @@ import asyncpg
 from scheduler.domain.appointments import BLOCKING, Appointment, Status
 from scheduler.domain.availability import Busy
 from scheduler.domain.commands import AppointmentFilter
-from scheduler.domain.intervals import Interval, normalize
+from scheduler.domain.intervals import Interval
 
 _BLOCKING = sorted(s.value for s in BLOCKING)
 LIST_LIMIT = 500
@@ -65,9 +65,11 @@ def _busy_of(rows: Sequence[asyncpg.Record]) -> Busy:
         providers.setdefault(row["provider_id"], []).extend(taken)
         for resource_id in row["resource_ids"]:
             resources.setdefault(resource_id, []).extend(taken)
+    # Sorting is enough: the exclusion constraints already keep one provider's (or one
+    # room's) blocking visits from overlapping, and the domain accepts touching ones.
     return Busy(
-        {k: normalize(v) for k, v in providers.items()},
-        {k: normalize(v) for k, v in resources.items()},
+        {k: sorted(v) for k, v in providers.items()},
+        {k: sorted(v) for k, v in resources.items()},
     )
 
 

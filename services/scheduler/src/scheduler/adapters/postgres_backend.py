@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TypeVar
 
 import asyncpg
@@ -39,12 +40,14 @@ from scheduler.domain.errors import (
 )
 from scheduler.domain.intervals import Interval
 from scheduler.domain.model import ServiceRule, SpaRules
+from scheduler.domain.ranking import result_limit
 from scheduler.domain.slots import (
     SlotQuery,
     alternatives,
     alternatives_window,
     check_query,
     find_slots,
+    first_look,
     search_window,
 )
 from scheduler.ports import Clock, SpaCatalog
@@ -103,8 +106,14 @@ class PostgresCalendar:
         rules = self._catalog.rules(spa_id)
         now = self._clock.now()
         service = check_query(rules, query)
-        busy = await self._busy(spa_id, service, search_window(service, query, now))
-        return find_slots(rules, query, busy, now)
+        window = search_window(service, query, now)
+        short = first_look(query, window)
+        if short is not None:
+            narrow = replace(query, start=short[0], end=short[1])
+            found = find_slots(rules, narrow, await self._busy(spa_id, service, short), now)
+            if len(found) >= result_limit(query.max_results):
+                return found
+        return find_slots(rules, query, await self._busy(spa_id, service, window), now)
 
     async def _alternatives(self, rules: SpaRules, service: ServiceRule, near: int) -> list[Slot]:
         now = self._clock.now()

@@ -39,7 +39,7 @@ class Booked:
 
 @dataclass(frozen=True, slots=True)
 class Busy:
-    """Taken time per provider and per resource, each a normal interval list."""
+    """Taken time per provider and per resource, each a disjoint interval list."""
 
     providers: Mapping[str, Sequence[Interval]] = field(default_factory=dict)
     resources: Mapping[str, Sequence[Interval]] = field(default_factory=dict)

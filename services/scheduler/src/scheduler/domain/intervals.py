@@ -2,8 +2,8 @@
 
 Plain ints keep the slot finder fast and make daylight-saving changes a
 non-issue inside the arithmetic: wall-clock time is converted once, at the
-edges (see `clock.py`). Every list here is sorted, non-overlapping and
-non-empty per item ("normal"), which `normalize` produces.
+edges (see `clock.py`). Lists are "disjoint": sorted, each item non-empty, none
+overlapping (touching is fine); `normalize` makes any list so, merging as it goes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ Interval = tuple[int, int]
 def normalize(intervals: Iterable[Interval]) -> list[Interval]:
     """Sort, drop empty ones, and merge those that overlap or touch."""
     merged: list[Interval] = []
-    for start, end in sorted(i for i in intervals if i[0] < i[1]):
+    for start, end in sorted(intervals):
+        if start >= end:
+            continue
         if merged and start <= merged[-1][1]:
             if end > merged[-1][1]:
                 merged[-1] = (merged[-1][0], end)
@@ -27,15 +29,17 @@ def normalize(intervals: Iterable[Interval]) -> list[Interval]:
 
 
 def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
-    """The time in both normal lists."""
+    """The time in both disjoint lists."""
     out: list[Interval] = []
     i = j = 0
     while i < len(a) and j < len(b):
-        start = max(a[i][0], b[j][0])
-        end = min(a[i][1], b[j][1])
+        a_start, a_end = a[i]
+        b_start, b_end = b[j]
+        start = a_start if a_start > b_start else b_start
+        end = a_end if a_end < b_end else b_end
         if start < end:
             out.append((start, end))
-        if a[i][1] < b[j][1]:
+        if a_end < b_end:
             i += 1
         else:
             j += 1
@@ -43,21 +47,26 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
 
 
 def subtract(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
-    """The time in `a` but not in `b` (both normal)."""
+    """The time in `a` but not in `b` (both disjoint)."""
     out: list[Interval] = []
     if not a:
         return out
     # Skip what ends before `a` starts in one binary search: `b` may be a month long.
     j = bisect_right(b, a[0][0], key=_end)
+    size = len(b)
     for start, end in a:
         cursor = start
-        while j < len(b) and b[j][1] <= cursor:
+        while j < size and b[j][1] <= cursor:
             j += 1
         k = j
-        while k < len(b) and b[k][0] < end:
-            if b[k][0] > cursor:
-                out.append((cursor, b[k][0]))
-            cursor = max(cursor, b[k][1])
+        while k < size:
+            b_start, b_end = b[k]
+            if b_start >= end:
+                break
+            if b_start > cursor:
+                out.append((cursor, b_start))
+            if b_end > cursor:
+                cursor = b_end
             k += 1
         if cursor < end:
             out.append((cursor, end))
@@ -68,15 +77,15 @@ def _end(interval: Interval) -> int:
     return interval[1]
 
 
-def overlaps_any(normal: Sequence[Interval], start: int, end: int) -> bool:
-    """Whether [start, end) meets any interval of a normal list (binary search)."""
-    i = bisect_right(normal, (start, 2**62))
-    if i > 0 and normal[i - 1][1] > start:
+def overlaps_any(disjoint: Sequence[Interval], start: int, end: int) -> bool:
+    """Whether [start, end) meets any interval of a disjoint list (binary search)."""
+    i = bisect_right(disjoint, (start, 2**62))
+    if i > 0 and disjoint[i - 1][1] > start:
         return True
-    return i < len(normal) and normal[i][0] < end
+    return i < len(disjoint) and disjoint[i][0] < end
 
 
 def covers(normal: Sequence[Interval], start: int, end: int) -> bool:
-    """Whether one interval of a normal list holds all of [start, end)."""
+    """Whether one interval of a normalized list holds all of [start, end)."""
     i = bisect_right(normal, (start, 2**62))
     return i > 0 and normal[i - 1][0] <= start and end <= normal[i - 1][1]

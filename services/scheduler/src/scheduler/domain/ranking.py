@@ -26,6 +26,11 @@ class Ranking:
     distinct_times: bool = True
 
 
+def result_limit(max_results: int) -> int:
+    """How many slots a search answers with: the default when unset, never past the cap."""
+    return max(1, min(max_results or DEFAULT_MAX_RESULTS, MAX_RESULTS))
+
+
 def rank(
     slots: Sequence[Slot], how: Ranking, timezone: str, provider_order: Sequence[str]
 ) -> list[Slot]:
@@ -45,7 +50,7 @@ def rank(
                 seen.add(slot.start)
                 unique.append(slot)
         ranked = unique
-    limit = max(1, min(how.max_results or DEFAULT_MAX_RESULTS, MAX_RESULTS))
+    limit = result_limit(how.max_results)
     if how.spread_across_days:
         ranked = _spread(ranked, timezone, limit)
     return ranked[:limit]

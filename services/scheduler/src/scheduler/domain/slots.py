@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from scheduler.domain.availability import Busy, Slot, SlotFilter, available_slots
 from scheduler.domain.errors import FieldViolation, InvalidRequest, require
@@ -13,6 +13,8 @@ from scheduler.domain.ranking import Ranking, rank
 DAY = 86_400
 # Without an end, a search looks this far ahead (the horizon still caps it).
 DEFAULT_SPAN_DAYS = 14
+# How far an earliest-first search looks before reading the rest of its window.
+FIRST_LOOK_DAYS = 2
 # How many nearby slots a refused hold offers instead.
 ALTERNATIVES = 3
 
@@ -29,13 +31,12 @@ class SlotQuery:
     avoid_provider_id: str = ""
     max_results: int = 0
     spread_across_days: bool = False
-    filter: SlotFilter = field(init=False)
 
-    def __post_init__(self) -> None:
-        only = SlotFilter(
+    @property
+    def filter(self) -> SlotFilter:
+        return SlotFilter(
             self.days_of_week, self.parts_of_day, self.provider_id, self.avoid_provider_id
         )
-        object.__setattr__(self, "filter", only)
 
 
 def service_of(rules: SpaRules, service_id: str, field_name: str = "service_id") -> ServiceRule:
@@ -105,6 +106,18 @@ def search_window(service: ServiceRule, query: SlotQuery, now: int) -> Interval:
     start = max(earliest, query.start if query.start is not None else now)
     end = query.end if query.end is not None else start + DEFAULT_SPAN_DAYS * DAY
     return start, min(end, latest)
+
+
+def first_look(query: SlotQuery, window: Interval) -> Interval | None:
+    """A shorter window that is enough when the earliest slots are wanted.
+
+    Earliest-first without spreading: if the first days already hold `max_results`
+    slots, nothing later can outrank them, so the busy calendar beyond need not be read.
+    """
+    if query.near is not None or query.spread_across_days:
+        return None
+    short = (window[0], min(window[1], window[0] + FIRST_LOOK_DAYS * DAY))
+    return short if short != window else None
 
 
 def alternatives_window(service: ServiceRule, near: int, now: int) -> Interval:
