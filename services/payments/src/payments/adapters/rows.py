@@ -1,0 +1,277 @@
+"""Deposit rows: the domain's Deposit plus what the adapters keep beside it.
+
+Every read that precedes a change locks the row (FOR UPDATE), so two reports
+of the same payment (the webhook and the patient's return to the success page)
+are decided one after the other, never side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from payments.domain.deposit import Deposit, State
+from payments.domain.money import Money
+from payments.domain.policy import RefundRule, Terms
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    deposit: Deposit
+    first_appointment_id: str
+    conversation_id: str
+    patient_id: str
+    service_id: str
+    provider_id: str
+    appointment_start: datetime
+    provider: str
+    expires_at: datetime
+    policy_version: str
+    policy_text: str
+    link_ref: str | None = None
+    payment_url: str | None = None
+    payment_ref: str | None = None
+    refund_ref: str | None = None
+    paid_at: datetime | None = None
+    dispute_ref: str | None = None
+    disputed_at: datetime | None = None
+    created_at: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return self.deposit.id
+
+    @property
+    def spa_id(self) -> str:
+        return self.deposit.spa_id
+
+    @property
+    def due(self) -> Money:
+        """What the link charges: the deposit less the credit set against it."""
+        return self.deposit.amount - self.deposit.held_credit
+
+    def but(self, **changes: Any) -> Record:
+        return replace(self, **changes)
+
+
+def _record(row: asyncpg.Record) -> Record:
+    currency = row["currency"]
+    deposit = Deposit(
+        id=str(row["id"]),
+        spa_id=row["spa_id"],
+        appointment_id=row["appointment_id"],
+        state=State(row["state"]),
+        amount=Money(row["amount_minor"], currency),
+        held_card=Money(row["held_card_minor"], currency),
+        held_credit=Money(row["held_credit_minor"], currency),
+        terms=Terms(RefundRule(row["refund_rule"]), row["window_hours"]),
+        reason=row["reason"],
+    )
+    return Record(
+        deposit=deposit,
+        first_appointment_id=row["first_appointment_id"],
+        conversation_id=row["conversation_id"],
+        patient_id=row["patient_id"],
+        service_id=row["service_id"],
+        provider_id=row["provider_id"],
+        appointment_start=row["appointment_start"],
+        provider=row["provider"],
+        expires_at=row["expires_at"],
+        policy_version=row["policy_version"],
+        policy_text=row["policy_text"],
+        link_ref=row["link_ref"],
+        payment_url=row["payment_url"],
+        payment_ref=row["payment_ref"],
+        refund_ref=row["refund_ref"],
+        paid_at=row["paid_at"],
+        dispute_ref=row["dispute_ref"],
+        disputed_at=row["disputed_at"],
+        created_at=row["created_at"],
+    )
+
+
+def as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def insert(conn: asyncpg.Connection, record: Record) -> None:
+    d = record.deposit
+    await conn.execute(
+        "INSERT INTO deposits (id, spa_id, appointment_id, first_appointment_id, conversation_id,"
+        " patient_id, service_id, provider_id, appointment_start, currency, amount_minor,"
+        " held_card_minor, held_credit_minor, refund_rule, window_hours, state, reason, provider,"
+        " link_ref, payment_url, expires_at, policy_version, policy_text)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+        " $18, $19, $20, $21, $22, $23)",
+        uuid.UUID(d.id),
+        d.spa_id,
+        d.appointment_id,
+        record.first_appointment_id,
+        record.conversation_id,
+        record.patient_id,
+        record.service_id,
+        record.provider_id,
+        record.appointment_start,
+        d.amount.currency,
+        d.amount.minor,
+        d.held_card.minor,
+        d.held_credit.minor,
+        d.terms.refund.value,
+        d.terms.window_hours,
+        d.state.value,
+        d.reason,
+        record.provider,
+        record.link_ref,
+        record.payment_url,
+        record.expires_at,
+        record.policy_version,
+        record.policy_text,
+    )
+
+
+async def save(conn: asyncpg.Connection, record: Record) -> None:
+    """Write what a transition may change."""
+    d = record.deposit
+    await conn.execute(
+        "UPDATE deposits SET appointment_id = $2, state = $3, reason = $4, held_card_minor = $5,"
+        " held_credit_minor = $6, payment_ref = $7, refund_ref = $8, paid_at = $9,"
+        " dispute_ref = $10, disputed_at = $11, updated_at = now() WHERE id = $1",
+        uuid.UUID(d.id),
+        d.appointment_id,
+        d.state.value,
+        d.reason,
+        d.held_card.minor,
+        d.held_credit.minor,
+        record.payment_ref,
+        record.refund_ref,
+        record.paid_at,
+        record.dispute_ref,
+        record.disputed_at,
+    )
+
+
+# Literal queries, each in a reading and a locking form: the row lock is what
+# serialises every change to one deposit.
+_BY_ID = "SELECT * FROM deposits WHERE id = $1"
+_BY_APPOINTMENT = (
+    "SELECT * FROM deposits WHERE spa_id = $1 AND (appointment_id = $2"
+    " OR first_appointment_id = $2) ORDER BY (appointment_id = $2) DESC LIMIT 1"
+)
+_BY_LINK = "SELECT * FROM deposits WHERE provider = $1 AND link_ref = $2"
+_BY_PAYMENT = "SELECT * FROM deposits WHERE payment_ref = $1"
+_LOCKED = " FOR UPDATE"
+
+
+async def _one(conn: asyncpg.Connection, query: str, lock: bool, *args: object) -> Record | None:
+    row = await conn.fetchrow(query + _LOCKED if lock else query, *args)
+    return _record(row) if row else None
+
+
+async def load(conn: asyncpg.Connection, deposit_id: str, *, lock: bool = False) -> Record | None:
+    key = as_uuid(deposit_id)
+    return None if key is None else await _one(conn, _BY_ID, lock, key)
+
+
+async def by_appointment(
+    conn: asyncpg.Connection, spa_id: str, appointment_id: str, *, lock: bool = False
+) -> Record | None:
+    """The deposit securing this appointment now, or first asked for it."""
+    return await _one(conn, _BY_APPOINTMENT, lock, spa_id, appointment_id)
+
+
+async def by_link(
+    conn: asyncpg.Connection, provider: str, link_ref: str, *, lock: bool = False
+) -> Record | None:
+    return await _one(conn, _BY_LINK, lock, provider, link_ref)
+
+
+async def by_payment(
+    conn: asyncpg.Connection, payment_ref: str, *, lock: bool = False
+) -> Record | None:
+    return await _one(conn, _BY_PAYMENT, lock, payment_ref)
+
+
+async def due(conn: asyncpg.Connection, now: datetime, limit: int) -> list[Record]:
+    """Requested deposits whose link outlived its hold; replicas share them (SKIP LOCKED)."""
+    found = await conn.fetch(
+        "SELECT * FROM deposits WHERE state = 'requested' AND expires_at <= $1"
+        " ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        now,
+        limit,
+    )
+    return [_record(r) for r in found]
+
+
+async def next_expiry(conn: asyncpg.Connection) -> datetime | None:
+    value: datetime | None = await conn.fetchval(
+        "SELECT min(expires_at) FROM deposits WHERE state = 'requested'"
+    )
+    return value
+
+
+async def add_history(
+    conn: asyncpg.Connection,
+    deposit_id: str,
+    from_state: State | None,
+    to_state: State,
+    trigger: str,
+    detail: dict[str, object],
+) -> int:
+    history_id: int = await conn.fetchval(
+        "INSERT INTO deposit_history (deposit_id, from_state, to_state, trigger, detail)"
+        " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        uuid.UUID(deposit_id),
+        from_state.value if from_state else None,
+        to_state.value,
+        trigger,
+        json.dumps(detail),
+    )
+    return history_id
+
+
+async def history(conn: asyncpg.Connection, deposit_id: str) -> list[dict[str, object]]:
+    rows = await conn.fetch(
+        "SELECT at, from_state, to_state, trigger, detail FROM deposit_history"
+        " WHERE deposit_id = $1 ORDER BY id",
+        uuid.UUID(deposit_id),
+    )
+    return [
+        {
+            "at": r["at"].isoformat(),
+            "from": r["from_state"],
+            "to": r["to_state"],
+            "trigger": r["trigger"],
+            "detail": json.loads(r["detail"]),
+        }
+        for r in rows
+    ]
+
+
+async def close_appointment(
+    conn: asyncpg.Connection, spa_id: str, appointment_id: str, outcome: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO closed_appointments (spa_id, appointment_id, outcome) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING",
+        spa_id,
+        appointment_id,
+        outcome,
+    )
+
+
+async def is_closed(conn: asyncpg.Connection, spa_id: str, appointment_id: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM closed_appointments WHERE spa_id = $1 AND appointment_id = $2",
+            spa_id,
+            appointment_id,
+        )
+    )

@@ -1,0 +1,115 @@
+"""The internal staff API: a deposit with its history, its dispute evidence, and the
+ledger's totals per period for the owner's report.
+
+Behind a bearer token (PAYMENTS_INTERNAL_TOKEN) until the console fronts it with
+staff sign-in; without a token configured the API does not exist (404).
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date, datetime, time
+
+from fastapi import APIRouter, Header, HTTPException
+
+from payments.adapters import ledger, rows
+from payments.adapters.ledger import Period
+from payments.adapters.rows import Record
+from payments.bound import Binding, Bound
+from spa_config import UnknownSpa
+
+STAFF_ACTOR = "staff-api"
+
+
+def _authorised(bound: Bound, authorization: str) -> None:
+    if bound.internal_token is None:
+        raise HTTPException(404)
+    expected = f"Bearer {bound.internal_token}"
+    if not hmac.compare_digest(authorization.encode(), expected.encode()):
+        raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _summary(record: Record) -> dict[str, object]:
+    d = record.deposit
+    return {
+        "id": d.id,
+        "spa_id": d.spa_id,
+        "appointment_id": d.appointment_id,
+        "state": d.state.value,
+        "reason": d.reason,
+        "currency": d.amount.currency,
+        "amount_minor": d.amount.minor,
+        "held_card_minor": d.held_card.minor,
+        "held_credit_minor": d.held_credit.minor,
+        "provider": record.provider,
+        "payment_ref": record.payment_ref,
+        "refund_ref": record.refund_ref,
+        "expires_at": record.expires_at.isoformat(),
+    }
+
+
+def router(binding: Binding) -> APIRouter:
+    routes = APIRouter(prefix="/internal", include_in_schema=False)
+
+    async def _record(bound: Bound, deposit_id: str) -> Record:
+        async with bound.pool.acquire() as conn:
+            record = await rows.load(conn, deposit_id)
+        if record is None:
+            raise HTTPException(404)
+        return record
+
+    @routes.get("/deposits/{deposit_id}")
+    async def deposit(deposit_id: str, authorization: str = Header("")) -> dict[str, object]:
+        bound = binding.get()
+        _authorised(bound, authorization)
+        record = await _record(bound, deposit_id)
+        async with bound.pool.acquire() as conn:
+            history = await rows.history(conn, record.id)
+        return {**_summary(record), "history": history}
+
+    @routes.get("/deposits/{deposit_id}/evidence")
+    async def evidence(deposit_id: str, authorization: str = Header("")) -> dict[str, object]:
+        bound = binding.get()
+        _authorised(bound, authorization)
+        record = await _record(bound, deposit_id)
+        async with bound.pool.acquire() as conn, conn.transaction():
+            return await bound.evidence.evidence(conn, record, STAFF_ACTOR)
+
+    @routes.get("/ledger/totals")
+    async def totals(
+        spa_id: str,
+        start: date,
+        end: date,
+        period: Period = Period.DAY,
+        authorization: str = Header(""),
+    ) -> dict[str, object]:
+        """Totals of each kind of movement per local period, for days [start, end)."""
+        bound = binding.get()
+        _authorised(bound, authorization)
+        try:
+            spa = bound.events.spa(spa_id)
+        except UnknownSpa:
+            raise HTTPException(404) from None
+        if end <= start:
+            raise HTTPException(422, "end must be after start")
+        since = datetime.combine(start, time(), tzinfo=spa.tz)
+        until = datetime.combine(end, time(), tzinfo=spa.tz)
+        async with bound.pool.acquire() as conn:
+            found = await ledger.totals(conn, spa_id, spa.timezone, period, since, until)
+        return {
+            "spa_id": spa_id,
+            "period": period.value,
+            "time_zone": spa.timezone,
+            "totals": [
+                {
+                    "period_start": t.period_start,
+                    "kind": t.kind.value,
+                    "currency": t.amount.currency,
+                    "amount_minor": t.amount.minor,
+                    "entries": t.entries,
+                }
+                for t in found
+            ],
+        }
+
+    return routes

@@ -1,0 +1,62 @@
+"""booking.cancelled, booking.no_show and booking.completed: apply the policy to the deposit.
+
+Each kind of booking event has its own durable consumer, so a cancellation can
+arrive before the booking.held it follows: it is then remembered, and the late
+booking.held makes no link for a booking that is already over.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+from google.protobuf.message import Message
+
+from medspa.events.v1 import booking_pb2
+from medspa_kit.envelope import Envelope
+from payments.adapters import rows
+from payments.domain.machine import Cancelled, Completed, HoldReleased, NoShow, Trigger
+from payments.flow.transitions import Transitions
+
+log = logging.getLogger(__name__)
+
+
+def _trigger(message: Message) -> Trigger:
+    if isinstance(message, booking_pb2.BookingCancelled):
+        appointment_id = message.booking.appointment_id
+        if message.hold_expired:
+            return HoldReleased(appointment_id)
+        return Cancelled(
+            appointment_id,
+            inside_window=message.inside_cancellation_window,
+            # The scheduler reads an unspecified canceller as the patient; so do we.
+            cancelled_by=message.cancelled_by or "patient",
+        )
+    if isinstance(message, booking_pb2.BookingNoShow):
+        return NoShow(message.booking.appointment_id)
+    assert isinstance(message, booking_pb2.BookingCompleted)
+    return Completed(message.booking.appointment_id)
+
+
+class BookingOutcomes:
+    def __init__(self, transitions: Transitions) -> None:
+        self._transitions = transitions
+
+    async def on_booking_end(
+        self, conn: asyncpg.Connection, envelope: Envelope, message: Message
+    ) -> None:
+        booking = message.booking
+        if not booking.appointment_id:
+            log.warning("booking event without an appointment id", extra={"event_id": envelope.id})
+            return
+        trigger = _trigger(message)
+        record = await rows.by_appointment(conn, envelope.spa_id, booking.appointment_id, lock=True)
+        if record is None:
+            if booking.deposit_required:
+                await rows.close_appointment(
+                    conn, envelope.spa_id, booking.appointment_id, envelope.name
+                )
+            return
+        await self._transitions.fire(
+            conn, record, trigger, {"event": envelope.name, "event_id": envelope.id}
+        )

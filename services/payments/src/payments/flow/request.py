@@ -1,0 +1,173 @@
+"""booking.held that needs a deposit: set the patient's credit against it, make the
+payment link, and publish deposit.requested, all in the consumer's transaction.
+
+The link is made before the row is written, with an idempotency key fixed by
+the hold, so a crash after the provider answered is recovered by redelivery:
+the same key gets the same link back, and the row is written then.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import asyncpg
+from google.protobuf.message import Message
+
+from medspa.events.v1 import booking_pb2
+from medspa_kit.envelope import Envelope
+from payments.adapters import ledger, rows
+from payments.adapters.events import DepositEvents
+from payments.adapters.rows import Record
+from payments.domain.machine import Paid, Publish, open_deposit
+from payments.domain.money import Money
+from payments.domain.policy import terms_for
+from payments.flow.transitions import Transitions
+from payments.ports import Clock, LinkRequest, PaymentProvider
+from payments.words import policy_version
+from spa_config import UnknownId, UnknownSpa
+
+log = logging.getLogger(__name__)
+# Deposit ids are derived from the hold, so every delivery of one booking.held
+# names the same deposit.
+DEPOSIT_IDS = uuid.UUID("7f1d2c1e-5b0e-4a59-9d52-3f0f3c6a8e11")
+DUE_CHANNEL = "payments_due"
+CREDIT = "credit"
+
+
+def deposit_id_for(spa_id: str, appointment_id: str) -> str:
+    return str(uuid.uuid5(DEPOSIT_IDS, f"{spa_id}:{appointment_id}"))
+
+
+class DepositRequests:
+    def __init__(
+        self,
+        transitions: Transitions,
+        events: DepositEvents,
+        provider: PaymentProvider,
+        clock: Clock,
+    ) -> None:
+        self._transitions = transitions
+        self._events = events
+        self._provider = provider
+        self._clock = clock
+
+    async def on_held(self, conn: asyncpg.Connection, envelope: Envelope, message: Message) -> None:
+        assert isinstance(message, booking_pb2.BookingHeld)
+        booking = message.booking
+        if not booking.deposit_required or booking.deposit.amount_minor <= 0:
+            return
+        refused = _refusal(self._events, envelope, message)
+        if refused:
+            log.error(
+                "booking.held cannot be charged; no link made",
+                extra={"event_id": envelope.id, "reason": refused},
+            )
+            return
+        spa = self._events.spa(envelope.spa_id)
+        terms = terms_for(spa, booking.service_id)
+        amount = Money(booking.deposit.amount_minor, booking.deposit.currency)
+        start = booking.start.ToDatetime(tzinfo=UTC)
+        expires_at = message.hold_expires_at.ToDatetime(tzinfo=UTC)
+        if await self._known(conn, envelope.spa_id, booking, start):
+            return
+        if expires_at <= self._clock.now():
+            # The hold lapsed before we heard of it: the scheduler releases it on its own.
+            await rows.close_appointment(conn, envelope.spa_id, booking.appointment_id, "lapsed")
+            return
+        deposit_id = deposit_id_for(envelope.spa_id, booking.appointment_id)
+        await ledger.lock_credit(conn, envelope.spa_id, booking.patient_id)
+        balance = await ledger.credit_balance(
+            conn, envelope.spa_id, booking.patient_id, amount.currency
+        )
+        credit = balance.min(amount) if balance.positive else Money.zero(amount.currency)
+        opening = open_deposit(
+            deposit_id, envelope.spa_id, booking.appointment_id, amount, credit, terms
+        )
+        words = self._events.words(envelope.spa_id)
+        policy = words.policy(terms, amount)
+        record = Record(
+            deposit=opening.deposit,
+            first_appointment_id=booking.appointment_id,
+            conversation_id=booking.conversation_id,
+            patient_id=booking.patient_id,
+            service_id=booking.service_id,
+            provider_id=booking.provider_id,
+            appointment_start=start,
+            provider=CREDIT,
+            expires_at=expires_at,
+            policy_version=policy_version(policy),
+            policy_text=policy,
+        )
+        detail = {"event_id": envelope.id, "credit_applied": credit.minor}
+        if not record.due.positive:
+            # Credit covers it all: no link to send, so no deposit.requested; paid at once.
+            opening = replace(
+                opening, effects=tuple(e for e in opening.effects if not isinstance(e, Publish))
+            )
+            await self._transitions.opened(conn, record, opening, detail)
+            await self._transitions.fire(conn, record, Paid("", record.due), {"source": CREDIT})
+            return
+        service = self._events.service_name(envelope.spa_id, booking.service_id)
+        link = await self._provider.create_link(
+            LinkRequest(
+                deposit_id=deposit_id,
+                spa_id=envelope.spa_id,
+                appointment_id=booking.appointment_id,
+                amount=record.due,
+                description=words.say(
+                    "payment.description", service=service, when=words.when(start)
+                ),
+                policy_text=policy,
+                expires_at=expires_at,
+                # Per hold and amount: a retry is the same request; other credit is another.
+                idempotency_key=f"hold:{booking.appointment_id}:{record.due.minor}",
+            )
+        )
+        record = record.but(provider=self._provider.name, link_ref=link.ref, payment_url=link.url)
+        await self._transitions.opened(conn, record, opening, detail)
+        # Wakes the expiry sweeper at commit: this link may be the next to lapse.
+        await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
+
+    async def _known(
+        self, conn: asyncpg.Connection, spa_id: str, booking: booking_pb2.Booking, start: datetime
+    ) -> bool:
+        """Already a deposit's, already over, or the new hold of a late payment's slot."""
+        if await rows.by_appointment(conn, spa_id, booking.appointment_id) is not None:
+            return True
+        if await rows.is_closed(conn, spa_id, booking.appointment_id):
+            return True
+        return bool(
+            await conn.fetchval(
+                "SELECT true FROM reholds WHERE spa_id = $1 AND service_id = $2 AND start = $3"
+                " AND patient_id = $4",
+                spa_id,
+                booking.service_id,
+                start,
+                booking.patient_id,
+            )
+        )
+
+
+def _refusal(events: DepositEvents, envelope: Envelope, message: booking_pb2.BookingHeld) -> str:
+    """Why this booking.held cannot become a deposit, or '' when it can."""
+    booking = message.booking
+    if booking.spa_id and booking.spa_id != envelope.spa_id:
+        return "spa_mismatch"
+    if not booking.appointment_id:
+        return "no_appointment_id"
+    if not booking.HasField("start") or not message.HasField("hold_expires_at"):
+        return "no_times"
+    try:
+        spa = events.spa(envelope.spa_id)
+        terms_for(spa, booking.service_id)
+    except UnknownSpa:
+        return "unknown_spa"
+    except UnknownId:
+        return "unknown_service"
+    # The spa's configuration prices everything in its one currency.
+    if booking.deposit.currency != spa.currency:
+        return "currency_mismatch"
+    return ""

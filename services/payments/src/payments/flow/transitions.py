@@ -1,0 +1,136 @@
+"""Carrying out one step of the state machine inside the caller's transaction.
+
+The row, its history, the ledger postings, the events owed (outbox) and the
+provider work owed (jobs) are written together or not at all; whoever calls
+holds the deposit's row lock, so concurrent reports are decided in turn.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+
+import asyncpg
+
+from payments.adapters import jobs, ledger, rows
+from payments.adapters.events import DepositEvents
+from payments.adapters.rows import Record
+from payments.domain.deposit import State
+from payments.domain.machine import Job, JobKind, Paid, Publish, Refunded, Step, Trigger, step
+from payments.domain.money import Money
+from payments.ports import Clock
+
+Detail = dict[str, object]
+JOBS_CHANNEL = "payments_jobs"
+
+
+def trigger_name(trigger: Trigger) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(trigger).__name__).lower()
+
+
+def job_key(record: Record, kind: JobKind) -> str:
+    """The idempotency key of the provider or calendar call this job makes."""
+    if kind is JobKind.REHOLD:
+        # One re-hold per lapsed appointment: a re-held slot that lapses again is a new one.
+        return f"rehold:{record.id}:{record.deposit.appointment_id}"
+    # A deposit's link is closed once, and its card money is collected (so refunded) once.
+    return f"{kind.value}:{record.id}"
+
+
+class Transitions:
+    def __init__(self, events: DepositEvents, clock: Clock) -> None:
+        self._events = events
+        self._clock = clock
+
+    async def opened(
+        self, conn: asyncpg.Connection, record: Record, opening: Step, detail: Detail
+    ) -> None:
+        """A new deposit row: insert it and carry out its opening step."""
+        await rows.insert(conn, record)
+        await self._carry_out(conn, record, opening, None, "requested", detail)
+
+    async def fire(
+        self, conn: asyncpg.Connection, record: Record, trigger: Trigger, detail: Detail
+    ) -> Record | None:
+        """Apply `trigger`; None when it changes nothing. The caller holds the row lock."""
+        result = step(record.deposit, trigger)
+        if result is None:
+            return None
+        updated = record.but(deposit=result.deposit)
+        if isinstance(trigger, Paid):
+            updated = updated.but(
+                payment_ref=trigger.payment_ref or record.payment_ref, paid_at=self._clock.now()
+            )
+        if isinstance(trigger, Refunded):
+            updated = updated.but(refund_ref=trigger.refund_ref)
+        await rows.save(conn, updated)
+        facts = {**detail, **_facts(trigger)}
+        await self._carry_out(
+            conn, updated, result, record.deposit.state, trigger_name(trigger), facts
+        )
+        return updated
+
+    async def note(
+        self, conn: asyncpg.Connection, record: Record, what: str, detail: Detail
+    ) -> None:
+        """History without a change of state (a dispute opened, say)."""
+        await rows.save(conn, record)
+        state = record.deposit.state
+        await rows.add_history(conn, record.id, state, state, what, detail)
+
+    async def _carry_out(
+        self,
+        conn: asyncpg.Connection,
+        record: Record,
+        result: Step,
+        from_state: State | None,
+        trigger: str,
+        detail: Detail,
+    ) -> None:
+        now = self._clock.now()
+        history_id = await rows.add_history(
+            conn, record.id, from_state, record.deposit.state, trigger, detail
+        )
+        await ledger.post(conn, record.id, record.spa_id, record.patient_id, result.postings, now)
+        for effect in result.effects:
+            if isinstance(effect, Publish):
+                await self._events.publish(conn, record, effect, result, history_id)
+            else:
+                await self._enqueue(conn, record, effect)
+
+    async def _enqueue(self, conn: asyncpg.Connection, record: Record, job: Job) -> None:
+        if job.kind is JobKind.REHOLD:
+            await _note_rehold(conn, record)
+        await jobs.enqueue(
+            conn,
+            record.id,
+            job.kind,
+            job_key(record, job.kind),
+            job.amount.minor if job.amount else None,
+            self._clock.now(),
+        )
+        # Wakes the worker at commit (on any replica); it also polls, so a lost notify only delays.
+        await conn.execute("SELECT pg_notify($1, '')", JOBS_CHANNEL)
+
+
+def _facts(trigger: Trigger) -> Detail:
+    """The trigger's own fields for the history: ids, flags and amounts only."""
+    facts: Detail = {}
+    for field in fields(trigger):
+        value = getattr(trigger, field.name)
+        facts[field.name] = value.minor if isinstance(value, Money) else value
+    return facts
+
+
+async def _note_rehold(conn: asyncpg.Connection, record: Record) -> None:
+    """Written before the calendar is asked, so the new hold's booking.held is known as ours."""
+    await conn.execute(
+        "INSERT INTO reholds (deposit_id, spa_id, service_id, patient_id, start)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (deposit_id) DO UPDATE"
+        " SET start = EXCLUDED.start, new_appointment_id = NULL",
+        rows.as_uuid(record.id),
+        record.spa_id,
+        record.service_id,
+        record.patient_id,
+        record.appointment_start,
+    )

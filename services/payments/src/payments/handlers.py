@@ -1,0 +1,21 @@
+"""The events payments consumes, each through the kit's idempotent consumer
+(one transaction with its inbox row, so a redelivery changes nothing)."""
+
+from __future__ import annotations
+
+from medspa_kit.consumer import Consumer
+from payments.flow.evidence import PolicyEvidence
+from payments.flow.outcomes import BookingOutcomes
+from payments.flow.request import DepositRequests
+
+
+def register(
+    consumer: Consumer,
+    requests: DepositRequests,
+    outcomes: BookingOutcomes,
+    evidence: PolicyEvidence,
+) -> None:
+    consumer.register("evt", "booking.held", requests.on_held)
+    for ended in ("booking.cancelled", "booking.no_show", "booking.completed"):
+        consumer.register("evt", ended, outcomes.on_booking_end)
+    consumer.register("evt", "policy.told", evidence.on_told)

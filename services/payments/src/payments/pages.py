@@ -1,0 +1,181 @@
+"""The patient's pages: the sandbox's hosted payment page, and the return page
+Stripe (or the sandbox) sends the patient back to.
+
+The return page settles the payment too, through the same path as the webhook,
+so whichever arrives first fulfils it and the other finds it done. Every word
+comes from the catalog; every value is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from medspa_kit.catalog import DEFAULT_LOCALE
+from payments.adapters import rows
+from payments.adapters.rows import Record
+from payments.bound import Binding, Bound
+from payments.domain.deposit import SETTLED, State
+from payments.ports import LinkStatus
+from payments.words import Words
+
+# Sandbox tokens and Stripe session ids; anything else is not a link of ours.
+_REF = re.compile(r"^[A-Za-z0-9_-]{8,255}$")
+
+_PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 28rem; margin: 2rem auto; padding: 0 1rem;
+  color: #222; }}
+form {{ display: inline; }}
+button {{ font-size: 1rem; padding: .6rem 1rem; margin: .4rem .4rem .4rem 0; border-radius: .4rem;
+  border: 1px solid #999; background: #fff; }}
+button.pay {{ background: #1d6b57; color: #fff; border-color: #1d6b57; }}
+.terms, .note {{ color: #555; font-size: .9rem; }}
+</style></head>
+<body>{body}</body></html>
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _page(locale: str, title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        _PAGE.format(lang=_e(locale), title=_e(title), body=body),
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def _context(bound: Bound, record: Record) -> tuple[Words, str, dict[str, str]]:
+    spa = bound.events.spa(record.spa_id)
+    words = bound.events.words(record.spa_id)
+    values = {
+        "spa": spa.name,
+        "service": bound.events.service_name(record.spa_id, record.service_id),
+        "when": words.when(record.appointment_start),
+        "amount": record.due.display(),
+        "credit": record.deposit.held_credit.display(),
+        "expires": words.time(record.expires_at),
+    }
+    return words, spa.locale, values
+
+
+def _message(bound: Bound, record: Record, key: str) -> HTMLResponse:
+    words, locale, values = _context(bound, record)
+    if key == "page.paid":
+        values["amount"] = record.deposit.amount.display()
+    text = words.say(key, **values)
+    return _page(locale, words.say("page.title", **values), f"<p>{_e(text)}</p>")
+
+
+def _plain(key: str, status: int = 200) -> HTMLResponse:
+    """A page that belongs to no deposit we can name, in the default locale."""
+    text = Words(DEFAULT_LOCALE, ZoneInfo("UTC")).say(key)
+    return _page(DEFAULT_LOCALE, text, f"<p>{_e(text)}</p>", status)
+
+
+def _status_key(record: Record, link: LinkStatus) -> str:
+    state = record.deposit.state
+    if state in (State.PAID, State.LATE_PAID) or link is LinkStatus.PAID:
+        return "page.paid" if state is State.PAID else "page.processing"
+    if state is State.DECLINED or link is LinkStatus.DECLINED:
+        return "page.declined"
+    if state in SETTLED or state is State.REFUND_PENDING:
+        return "page.settled"
+    return "page.expired"
+
+
+def router(binding: Binding) -> APIRouter:
+    routes = APIRouter()
+
+    async def _sandbox_record(bound: Bound, token: str) -> tuple[Record, LinkStatus] | None:
+        if bound.sandbox is None or not _REF.match(token):
+            return None
+        session = await bound.sandbox.session(token)
+        if session is None:
+            return None
+        async with bound.pool.acquire() as conn:
+            record = await rows.load(conn, session.deposit_id)
+        return (record, session.status) if record else None
+
+    @routes.get("/pay/return", response_class=HTMLResponse, include_in_schema=False)
+    async def returned(session_id: str = Query("", max_length=255)) -> Response:
+        bound = binding.get()
+        if not _REF.match(session_id):
+            return _plain("page.not_found", 404)
+        outcome = await bound.settlements.returned(session_id)
+        if outcome.record is None or outcome.state is None:
+            return _plain("page.not_found", 404)
+        if (
+            outcome.state.status is LinkStatus.OPEN
+            and outcome.record.deposit.state is State.REQUESTED
+        ):
+            return _message(bound, outcome.record, "page.processing")
+        return _message(bound, outcome.record, _status_key(outcome.record, outcome.state.status))
+
+    @routes.get("/pay/cancelled", response_class=HTMLResponse, include_in_schema=False)
+    async def cancelled() -> Response:
+        return _plain("page.cancelled")
+
+    @routes.get("/pay/{token}", response_class=HTMLResponse, include_in_schema=False)
+    async def payment_page(token: str) -> Response:
+        bound = binding.get()
+        found = await _sandbox_record(bound, token)
+        if found is None:
+            return _plain("page.not_found", 404)
+        record, link = found
+        if link is not LinkStatus.OPEN or record.deposit.state is not State.REQUESTED:
+            return _message(bound, record, _status_key(record, link))
+        words, locale, values = _context(bound, record)
+        credit = (
+            f"<p>{_e(words.say('page.credit', **values))}</p>"
+            if record.deposit.held_credit.positive
+            else ""
+        )
+        body = (
+            f"<h1>{_e(words.say('page.heading', **values))}</h1>"
+            f"<p>{_e(words.say('page.when', **values))}</p>"
+            f"<p><strong>{_e(words.say('page.amount', **values))}</strong></p>{credit}"
+            f"<p>{_e(words.say('page.expires', **values))}</p>"
+            f'<p class="terms">{_e(record.policy_text)}</p>'
+            f'<form method="post" action="/pay/{_e(token)}/pay">'
+            f'<button class="pay" type="submit">{_e(words.say("page.pay", **values))}</button></form>'
+            f'<form method="post" action="/pay/{_e(token)}/decline">'
+            f'<button type="submit">{_e(words.say("page.decline", **values))}</button></form>'
+            f'<p class="note">{_e(words.say("page.sandbox"))}</p>'
+        )
+        return _page(locale, words.say("page.title", **values), body)
+
+    async def _finish(token: str, pay: bool) -> Response:
+        bound = binding.get()
+        found = await _sandbox_record(bound, token)
+        if found is None or bound.sandbox is None:
+            return _plain("page.not_found", 404)
+        record, _ = found
+        session = await (bound.sandbox.pay(token) if pay else bound.sandbox.decline(token))
+        assert session is not None
+        # As Stripe would send a webhook: the sandbox's own report, keyed by what it did.
+        state = await bound.sandbox.lookup(token)
+        await bound.settlements.report(
+            record, state, f"sandbox:{token}:{state.status.value}", "sandbox_page"
+        )
+        return RedirectResponse(f"/pay/return?session_id={token}", status_code=303)
+
+    @routes.post("/pay/{token}/pay", include_in_schema=False)
+    async def pay(token: str) -> Response:
+        return await _finish(token, pay=True)
+
+    @routes.post("/pay/{token}/decline", include_in_schema=False)
+    async def decline(token: str) -> Response:
+        return await _finish(token, pay=False)
+
+    return routes

@@ -1,0 +1,122 @@
+"""POST /stripe/webhook: Stripe's events, verified, each handled once.
+
+The signature is checked over the exact bytes received, within the tolerance,
+before anything is parsed: a forged, stale, tampered or re-serialised body gets
+400 and changes nothing. A verified event that changes nothing (a repeat, news
+that no longer matters, an event for another integration) still answers 200 so
+Stripe stops retrying it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from payments.adapters.stripe_provider import NAME
+from payments.bound import Binding
+from payments.domain.money import Money
+from payments.flow.settle import NewsKind, ProviderNews
+
+log = logging.getLogger(__name__)
+
+_SESSION_EVENTS = {
+    "checkout.session.completed": NewsKind.PAID,
+    "checkout.session.async_payment_succeeded": NewsKind.PAID,
+    "checkout.session.async_payment_failed": NewsKind.DECLINED,
+    "checkout.session.expired": NewsKind.LAPSED,
+}
+
+
+class _Object(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    status: str | None = None
+    payment_status: str | None = None
+    payment_intent: str | None = None
+    amount_total: int | None = None
+    currency: str | None = None
+    metadata: dict[str, str] = {}
+
+
+class _Data(BaseModel):
+    object: _Object
+
+
+class StripeEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    type: str
+    data: _Data
+
+
+def news_from(event: StripeEvent) -> ProviderNews | None:
+    """What a verified Stripe event says about one of our deposits, or None."""
+    obj = event.data.object
+    if event.type == "charge.dispute.created":
+        if not obj.payment_intent:
+            return None
+        return ProviderNews(
+            NAME,
+            event.id,
+            event.type,
+            NewsKind.DISPUTED,
+            payment_ref=obj.payment_intent,
+            dispute_ref=obj.id,
+        )
+    kind = _SESSION_EVENTS.get(event.type)
+    deposit_id = obj.metadata.get("deposit_id", "")
+    if kind is None or not deposit_id:
+        return None
+    amount = None
+    if kind is NewsKind.PAID:
+        # A completed session paid by a delayed method is not money yet; its
+        # async_payment_succeeded event will be.
+        if obj.payment_status != "paid" or obj.amount_total is None or not obj.currency:
+            return None
+        amount = Money(obj.amount_total, obj.currency.upper())
+    return ProviderNews(
+        NAME,
+        event.id,
+        event.type,
+        kind,
+        link_ref=obj.id,
+        deposit_id=deposit_id,
+        payment_ref=obj.payment_intent or "",
+        amount=amount,
+    )
+
+
+def router(binding: Binding) -> APIRouter:
+    routes = APIRouter()
+
+    @routes.post("/stripe/webhook", include_in_schema=False)
+    async def stripe_webhook(request: Request) -> Response:
+        bound = binding.get()
+        if bound.webhook_secret is None:
+            return Response(status_code=404)
+        payload = await request.body()
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"),
+                request.headers.get("stripe-signature", ""),
+                bound.webhook_secret,
+                bound.webhook_tolerance_s,
+            )
+            event = StripeEvent.model_validate_json(payload)
+            news = news_from(event)
+        except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
+            log.warning("stripe webhook refused", extra={"reason": type(exc).__name__})
+            return Response(status_code=400)
+        except (ValidationError, ValueError) as exc:
+            log.warning("stripe webhook unreadable", extra={"reason": type(exc).__name__})
+            return Response(status_code=400)
+        if news is not None:
+            await bound.settlements.apply(news)
+        return Response(status_code=200)
+
+    return routes
