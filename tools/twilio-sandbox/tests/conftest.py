@@ -7,6 +7,7 @@ import pytest
 from pydantic import SecretStr
 from sandbox_support import ACCOUNT_SID, AUTH_TOKEN, Receiver
 from twilio.rest import Client
+
 from twilio_sandbox.app import create_app
 from twilio_sandbox.client import sandbox_client
 from twilio_sandbox.settings import SandboxSettings

@@ -25,12 +25,14 @@ class Received:
 
 
 class Receiver:
-    """Stands in for telephony: records every webhook and answers SMS with ``sms_reply``."""
+    """Stands in for telephony: records every webhook and answers SMS with ``sms_reply``, and
+    any other path with the TwiML queued for it in ``twiml`` (an empty response once none is)."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._received: list[Received] = []
         self.sms_reply = "<Response/>"
+        self.twiml: dict[str, list[str]] = {}
         self.app = FastAPI()
         self.app.add_api_route("/{path:path}", self._record, methods=["POST"])
 
@@ -47,6 +49,9 @@ class Receiver:
             self._changed.notify_all()
         if received.path == "/twilio/sms":
             return Response(self.sms_reply, media_type="application/xml")
+        queued = self.twiml.get(received.path)
+        if queued:
+            return Response(queued.pop(0), media_type="application/xml")
         return Response(status_code=200)
 
     def wait_for(
@@ -61,3 +66,4 @@ class Receiver:
         with self._changed:
             self._received.clear()
             self.sms_reply = "<Response/>"
+            self.twiml = {}

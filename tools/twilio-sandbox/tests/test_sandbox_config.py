@@ -1,6 +1,7 @@
 """Configuration from the environment and the phone number helpers."""
 
 import pytest
+
 from twilio_sandbox.phones import country_of, display_format, from_query, is_e164
 from twilio_sandbox.settings import SandboxSettings
 

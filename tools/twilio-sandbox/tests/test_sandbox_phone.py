@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 from sandbox_support import ACCOUNT_SID, AUTH_TOKEN, SPA, Receiver
 from twilio.rest import Client
+
 from twilio_sandbox.app import create_app
 from twilio_sandbox.settings import SandboxSettings
 from twilio_sandbox.testing import serve_in_thread

@@ -9,6 +9,7 @@ from sandbox_support import ACCOUNT_SID, AUTH_TOKEN, SPA, Receiver
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
+
 from twilio_sandbox.client import sandbox_client
 
 PATIENT = "+15550142233"

@@ -1,6 +1,7 @@
 """Carrier segment counting: GSM-7 160/153, UCS-2 70/67."""
 
 import pytest
+
 from twilio_sandbox.segments import count_segments, is_gsm7
 
 

@@ -1,11 +1,12 @@
 """The subset of api.twilio.com the ``twilio`` package calls for texts and calls."""
 
+import asyncio
 import hmac
 import logging
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.datastructures import FormData
 
@@ -19,14 +20,35 @@ from twilio_sandbox.resources import (
 )
 from twilio_sandbox.segments import count_segments
 from twilio_sandbox.settings import SandboxSettings
-from twilio_sandbox.store import Call, Message, Store, new_sid
+from twilio_sandbox.store import Call, Fault, Message, Store, new_sid
+from twilio_sandbox.voice import VoicePlayer
 
 log = logging.getLogger(__name__)
 
 _basic = HTTPBasic(auto_error=False, realm="Twilio API")
 
 
-def build_rest_router(settings: SandboxSettings, store: Store, carrier: Carrier) -> APIRouter:
+_FAULT_CODES = {429: (20429, "Too Many Requests"), 500: (20500, "Internal Server Error")}
+
+
+async def _fault_before(store: Store, resource: str) -> Fault | None:
+    """A scripted failure for this create, raised now if it is an error status."""
+    fault = await store.next_fault(resource)
+    if fault is not None and fault.status is not None:
+        code, message = _FAULT_CODES.get(fault.status, (20000 + fault.status, "Scripted failure"))
+        raise TwilioError(fault.status, code, message)
+    return fault
+
+
+async def _fault_after(fault: Fault | None) -> None:
+    # The request was carried out; only its answer is late (a client may time out first).
+    if fault is not None and fault.delay:
+        await asyncio.sleep(fault.delay)
+
+
+def build_rest_router(
+    settings: SandboxSettings, store: Store, carrier: Carrier, player: VoicePlayer
+) -> APIRouter:
     def authenticate(
         account_sid: str, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
     ) -> None:
@@ -46,6 +68,7 @@ def build_rest_router(settings: SandboxSettings, store: Store, carrier: Carrier)
 
     @router.post("/Messages.json", status_code=201)
     async def create_message(account_sid: str, request: Request) -> dict[str, Any]:
+        fault = await _fault_before(store, "Messages")
         form = await request.form()
         to, from_ = _text(form, "To"), _text(form, "From")
         service_sid, body = _text(form, "MessagingServiceSid"), _text(form, "Body") or ""
@@ -86,7 +109,25 @@ def build_rest_router(settings: SandboxSettings, store: Store, carrier: Carrier)
         )
         log.info("message %s %s", message.sid, message.status)
         carrier.send(message)
+        await _fault_after(fault)
         return message_resource(message)
+
+    @router.get("/Messages.json")
+    async def list_messages(
+        account_sid: str,
+        request: Request,
+        to: Annotated[str | None, Query(alias="To")] = None,
+        from_: Annotated[str | None, Query(alias="From")] = None,
+    ) -> dict[str, Any]:
+        found = [
+            m
+            for m in await store.messages_for(None)
+            if m.account_sid == account_sid
+            and (to is None or m.to == to)
+            and (from_ is None or m.from_ == from_)
+        ]
+        # Twilio lists newest first.
+        return _page("messages", [message_resource(m) for m in reversed(found)], request)
 
     @router.get("/Messages/{sid}.json")
     async def fetch_message(account_sid: str, sid: str, request: Request) -> dict[str, Any]:
@@ -97,6 +138,7 @@ def build_rest_router(settings: SandboxSettings, store: Store, carrier: Carrier)
 
     @router.post("/Calls.json", status_code=201)
     async def create_call(account_sid: str, request: Request) -> dict[str, Any]:
+        fault = await _fault_before(store, "Calls")
         form = await request.form()
         to, from_ = _text(form, "To"), _text(form, "From")
         url, twiml = _text(form, "Url"), _text(form, "Twiml")
@@ -127,7 +169,25 @@ def build_rest_router(settings: SandboxSettings, store: Store, carrier: Carrier)
             )
         )
         log.info("call %s %s", call.sid, call.status)
+        player.placed(call)
+        await _fault_after(fault)
         return call_resource(call)
+
+    @router.get("/Calls.json")
+    async def list_calls(
+        account_sid: str,
+        request: Request,
+        to: Annotated[str | None, Query(alias="To")] = None,
+        from_: Annotated[str | None, Query(alias="From")] = None,
+    ) -> dict[str, Any]:
+        found = [
+            c
+            for c in await store.calls_for(None)
+            if c.account_sid == account_sid
+            and (to is None or c.to == to)
+            and (from_ is None or c.from_ == from_)
+        ]
+        return _page("calls", [call_resource(c) for c in reversed(found)], request)
 
     @router.get("/Calls/{sid}.json")
     async def fetch_call(account_sid: str, sid: str, request: Request) -> dict[str, Any]:
@@ -137,6 +197,23 @@ def build_rest_router(settings: SandboxSettings, store: Store, carrier: Carrier)
         return call_resource(call)
 
     return router
+
+
+def _page(key: str, records: list[dict[str, Any]], request: Request) -> dict[str, Any]:
+    """One page holding everything, shaped as Twilio's list answers (the client reads it)."""
+    size = int(request.query_params.get("PageSize") or 50)
+    uri = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return {
+        key: records[:size],
+        "end": max(0, min(size, len(records)) - 1),
+        "first_page_uri": uri,
+        "next_page_uri": None,
+        "page": 0,
+        "page_size": size,
+        "previous_page_uri": None,
+        "start": 0,
+        "uri": uri,
+    }
 
 
 def _text(form: FormData, name: str) -> str | None:

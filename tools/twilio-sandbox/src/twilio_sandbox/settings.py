@@ -23,3 +23,13 @@ class SandboxSettings(BaseSettings):
     @property
     def sms_webhook_url(self) -> str:
         return f"{self.sandbox_webhook_base.rstrip('/')}/twilio/sms"
+
+    @property
+    def voice_webhook_url(self) -> str:
+        """The number's "A call comes in" webhook."""
+        return f"{self.sandbox_webhook_base.rstrip('/')}/twilio/voice"
+
+    @property
+    def voice_status_url(self) -> str:
+        """The number's "Call status changes" callback, for calls that come in."""
+        return f"{self.sandbox_webhook_base.rstrip('/')}/twilio/voice/status"

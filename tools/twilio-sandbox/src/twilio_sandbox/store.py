@@ -57,11 +57,25 @@ class Call:
     method: str
     status_callback: str | None
     machine_detection: str | None
+    direction: str = "outbound-api"
+    answered_by: str | None = None
+    duration: int | None = None
+    recorded: bool = False
+    # What was said on the call, in order: {"speaker": "spa" | "caller" | "whisper" | "twilio", "text"}.
+    transcript: list[dict[str, str]] = field(default_factory=list)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(init=False)
 
     def __post_init__(self) -> None:
         self.updated_at = self.created_at
+
+
+# A scripted failure for the next REST create of a resource: an error status, or a delay
+# before answering (the request is carried out; only the answer is late).
+@dataclass(frozen=True)
+class Fault:
+    status: int | None = None
+    delay: float = 0.0
 
 
 class Store:
@@ -70,6 +84,7 @@ class Store:
         # dicts keep insertion order: the order things happened.
         self._messages: dict[str, Message] = {}
         self._calls: dict[str, Call] = {}
+        self._faults: dict[str, list[Fault]] = {}
 
     async def add_message(self, message: Message) -> Message:
         async with self._lock:
@@ -126,12 +141,12 @@ class Store:
     async def get_call(self, sid: str) -> Call | None:
         async with self._lock:
             call = self._calls.get(sid)
-            return replace(call) if call else None
+            return replace(call, transcript=list(call.transcript)) if call else None
 
     async def calls_for(self, phone: str | None) -> list[Call]:
         async with self._lock:
             return [
-                replace(c)
+                replace(c, transcript=list(c.transcript))
                 for c in self._calls.values()
                 if phone is None or phone in (c.to, c.from_)
             ]
@@ -139,3 +154,26 @@ class Store:
     async def clear_calls(self) -> None:
         async with self._lock:
             self._calls.clear()
+
+    async def update_call(self, sid: str, **changes: object) -> Call | None:
+        async with self._lock:
+            call = self._calls.get(sid)
+            if call is None:
+                return None
+            for name, value in changes.items():
+                setattr(call, name, value)
+            call.updated_at = utcnow()
+            return replace(call, transcript=list(call.transcript))
+
+    async def add_faults(self, resource: str, faults: list[Fault]) -> None:
+        async with self._lock:
+            self._faults.setdefault(resource, []).extend(faults)
+
+    async def next_fault(self, resource: str) -> Fault | None:
+        async with self._lock:
+            queue = self._faults.get(resource)
+            return queue.pop(0) if queue else None
+
+    async def clear_faults(self) -> None:
+        async with self._lock:
+            self._faults.clear()
