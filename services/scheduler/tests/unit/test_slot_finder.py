@@ -12,7 +12,16 @@ from conftest import BEN, LA, MONDAY, NOW, local, make_spa, week
 from scheduler.domain.availability import Booked, Busy, SlotFilter, available_slots
 from scheduler.domain.errors import InvalidRequest
 from scheduler.domain.model import PartOfDay, ServiceRule
-from scheduler.domain.slots import SlotQuery, find_slots, first_look, search_window
+from scheduler.domain.slots import (
+    FULL_REACH,
+    NEAR_REACH,
+    SlotQuery,
+    alternatives,
+    alternatives_window,
+    find_slots,
+    first_look,
+    search_window,
+)
 
 
 def day_window(day: date, start: str = "00:00", end: str = "23:59") -> tuple[int, int]:
@@ -261,7 +270,21 @@ def test_the_first_look_gives_the_same_earliest_slots_as_the_whole_window(spa, b
     everything = find_slots(spa, q, busy, NOW)
     quick = find_slots(spa, replace(q, start=short[0], end=short[1]), busy, NOW)
     assert (len(quick) >= 10) is (busy_days < 2), "two full days leave the short look short"
-    if len(quick) >= 10:
-        assert quick == everything
+    later = find_slots(spa, replace(q, start=short[1], end=window[1]), busy, NOW)
+    assert (quick + later)[:10] == everything
     assert first_look(query(near=NOW), window) is None
     assert first_look(query(spread_across_days=True), window) is None
+
+
+def test_alternatives_a_day_either_side_are_the_nearest_of_the_week(spa):
+    botox = spa.services["botox"]
+    two_pm = local(MONDAY, "14:00") + 86_400
+    busy = Busy.of([Booked(p, (), two_pm - 3600, two_pm + 3600) for p in ("ana", "ben")])
+    near = alternatives(
+        spa, botox, busy, two_pm, alternatives_window(botox, two_pm, NOW, NEAR_REACH)
+    )
+    wide = alternatives(
+        spa, botox, busy, two_pm, alternatives_window(botox, two_pm, NOW, FULL_REACH)
+    )
+    assert len(near) == 3 and near == wide
+    assert [clock(s.start) for s in near] == ["15:00", "15:15", "15:30"]

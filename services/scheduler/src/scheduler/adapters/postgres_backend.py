@@ -42,6 +42,9 @@ from scheduler.domain.intervals import Interval
 from scheduler.domain.model import ServiceRule, SpaRules
 from scheduler.domain.ranking import result_limit
 from scheduler.domain.slots import (
+    ALTERNATIVES,
+    FULL_REACH,
+    NEAR_REACH,
     SlotQuery,
     alternatives,
     alternatives_window,
@@ -108,17 +111,30 @@ class PostgresCalendar:
         service = check_query(rules, query)
         window = search_window(service, query, now)
         short = first_look(query, window)
-        if short is not None:
-            narrow = replace(query, start=short[0], end=short[1])
-            found = find_slots(rules, narrow, await self._busy(spa_id, service, short), now)
-            if len(found) >= result_limit(query.max_results):
-                return found
-        return find_slots(rules, query, await self._busy(spa_id, service, window), now)
+        if short is None:
+            return find_slots(rules, query, await self._busy(spa_id, service, window), now)
+        limit = result_limit(query.max_results)
+        first = replace(query, start=short[0], end=short[1])
+        found = find_slots(rules, first, await self._busy(spa_id, service, short), now)
+        if len(found) >= limit:
+            return found
+        # Everything after the first look starts later, so it can only follow.
+        rest = replace(query, start=short[1], end=window[1])
+        later = find_slots(
+            rules, rest, await self._busy(spa_id, service, (short[1], window[1])), now
+        )
+        return (found + later)[:limit]
 
     async def _alternatives(self, rules: SpaRules, service: ServiceRule, near: int) -> list[Slot]:
         now = self._clock.now()
-        busy = await self._busy(rules.spa_id, service, alternatives_window(service, near, now))
-        return alternatives(rules, service, busy, near, now)
+        found: list[Slot] = []
+        for reach in (NEAR_REACH, FULL_REACH):
+            window = alternatives_window(service, near, now, reach)
+            busy = await self._busy(rules.spa_id, service, window)
+            found = alternatives(rules, service, busy, near, window)
+            if len(found) >= ALTERNATIVES:
+                break
+        return found
 
     async def hold(self, request: HoldRequest) -> Appointment:
         rules = self._catalog.rules(request.spa_id)

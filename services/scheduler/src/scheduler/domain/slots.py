@@ -120,16 +120,25 @@ def first_look(query: SlotQuery, window: Interval) -> Interval | None:
     return short if short != window else None
 
 
-def alternatives_window(service: ServiceRule, near: int, now: int) -> Interval:
-    """Where to look for slots to offer instead of one at `near`."""
+def alternatives_window(
+    service: ServiceRule, near: int, now: int, reach_days: tuple[int, int]
+) -> Interval:
+    """Where to look for slots to offer instead of one at `near`: days before and after."""
     earliest, latest = bookable_window(service, now)
-    return max(earliest, near - 2 * DAY), min(latest, near + 7 * DAY)
+    before, after = reach_days
+    return max(earliest, near - before * DAY), min(latest, near + after * DAY)
+
+
+# A refused hold looks a day either side first (any slot found there is nearer than
+# everything outside it), then two days back and a week on.
+NEAR_REACH = (1, 1)
+FULL_REACH = (2, 7)
 
 
 def alternatives(
-    rules: SpaRules, service: ServiceRule, busy: Busy, near: int, now: int
+    rules: SpaRules, service: ServiceRule, busy: Busy, near: int, window: Interval
 ) -> list[Slot]:
-    window = alternatives_window(service, near, now)
+    """The slots in `window` nearest to `near`, to offer instead of it."""
     slots = available_slots(rules, service, busy, window)
     return rank(
         slots, Ranking(near=near, max_results=ALTERNATIVES), rules.timezone, list(rules.providers)
