@@ -315,3 +315,21 @@ async def payments(stack: Any, work: Path, **extra: Any) -> AsyncIterator[Paymen
                 await sub.unsubscribe()
                 await nc.close()
                 await pool.close()
+
+
+async def paid_on_sandbox(service: Payments, item: booking_pb2.Booking) -> Any:
+    """Hold `item`, pay its link on the hosted page, and answer its deposit.paid."""
+    await service.publish(held(service.clock, item))
+    [requested] = await service.events("deposit.requested", item.appointment_id)
+    response = await service.http.post(f"{requested.payment_url}/pay")
+    assert response.status_code == 303
+    [paid] = await service.events("deposit.paid", item.appointment_id)
+    return paid
+
+
+def cancelled(
+    item: booking_pb2.Booking, *, inside_window: bool = False, by: str = "patient"
+) -> booking_pb2.BookingCancelled:
+    return booking_pb2.BookingCancelled(
+        booking=item, cancelled_by=by, inside_cancellation_window=inside_window
+    )

@@ -255,6 +255,19 @@ async def history(conn: asyncpg.Connection, deposit_id: str) -> list[dict[str, o
     ]
 
 
+async def lock_appointment(conn: asyncpg.Connection, spa_id: str, appointment_id: str) -> None:
+    """Serialise everything said about one appointment until the transaction ends.
+
+    Its booking events are consumed by separate consumers, so a hold and its
+    cancellation can be handled at the same moment; each looks for what the other
+    wrote, and without this lock neither would see it (and a link would outlive
+    its cancelled booking).
+    """
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"appt:{spa_id}:{appointment_id}"
+    )
+
+
 async def close_appointment(
     conn: asyncpg.Connection, spa_id: str, appointment_id: str, outcome: str
 ) -> None:

@@ -50,6 +50,7 @@ class BookingOutcomes:
             log.warning("booking event without an appointment id", extra={"event_id": envelope.id})
             return
         trigger = _trigger(message)
+        await rows.lock_appointment(conn, envelope.spa_id, booking.appointment_id)
         record = await rows.by_appointment(conn, envelope.spa_id, booking.appointment_id, lock=True)
         if record is None:
             if booking.deposit_required:

@@ -71,6 +71,7 @@ class DepositRequests:
         amount = Money(booking.deposit.amount_minor, booking.deposit.currency)
         start = booking.start.ToDatetime(tzinfo=UTC)
         expires_at = message.hold_expires_at.ToDatetime(tzinfo=UTC)
+        await rows.lock_appointment(conn, envelope.spa_id, booking.appointment_id)
         if await self._known(conn, envelope.spa_id, booking, start):
             return
         if expires_at <= self._clock.now():
