@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-
-@dataclass(frozen=True)
-class OfferedSlot:
-    service_id: str
-    provider_id: str
-    provider_name: str
-    start: datetime
-    end: datetime
+from agent.domain.state import Offer
+from agent.domain.when import PartOfDay
 
 
 @dataclass(frozen=True)
@@ -22,15 +17,114 @@ class MenuService:
     name: str
     category: str
     aliases: tuple[str, ...]
+    consult_required_for_new: bool = False
+    deposit_minor: int = 0
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    id: str
+    name: str
+    credential: str
+
+
+@dataclass(frozen=True)
+class SlotSearch:
+    service_id: str
+    start: datetime
+    end: datetime
+    days_of_week: frozenset[int] = frozenset()
+    parts_of_day: frozenset[PartOfDay] = frozenset()
+    near: datetime | None = None
+    provider_id: str = ""
+    limit: int = 3
+    spread_across_days: bool = True
+
+
+@dataclass(frozen=True)
+class Appointment:
+    id: str
+    service_id: str
+    service_name: str
+    provider_id: str
+    provider_name: str
+    patient_id: str
+    start: datetime
+    end: datetime
+    status: str  # held, confirmed, cancelled, completed, no_show, expired
+    deposit_minor: int = 0
+    hold_expires_at: datetime | None = None
+    conversation_id: str = ""
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    spa_id: str
+    request_id: str
+    offer: Offer
+    phone: str
+    name: str
+    conversation_id: str
 
 
 class CalendarUnavailable(Exception):
     """The calendar did not answer in time; the patient must not wait on it."""
 
 
+class SlotUnavailable(Exception):
+    """The slot was taken (or needs a consultation first); the calendar offers these instead."""
+
+    def __init__(self, reason: str, alternatives: Sequence[Offer]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.alternatives = list(alternatives)
+
+
+class CalendarRefused(Exception):
+    """The calendar refused a request for a reason retrying will not change."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Calendar(Protocol):
     async def services(self, spa_id: str) -> list[MenuService]: ...
 
-    async def find_slots(
-        self, spa_id: str, service_id: str, start: datetime, end: datetime, limit: int
-    ) -> list[OfferedSlot]: ...
+    async def providers(self, spa_id: str, service_id: str) -> list[ProviderInfo]: ...
+
+    async def find_slots(self, spa_id: str, search: SlotSearch) -> list[Offer]: ...
+
+    async def hold(self, request: HoldRequest) -> Appointment: ...
+
+    async def confirm(self, spa_id: str, appointment_id: str, request_id: str) -> Appointment: ...
+
+    async def cancel(
+        self, spa_id: str, appointment_id: str, request_id: str, reason: str
+    ) -> Appointment: ...
+
+    async def appointments(
+        self, spa_id: str, patient_id: str, since: datetime
+    ) -> list[Appointment]: ...
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One answer from a chat model: words, tool calls, or both."""
+
+    content: str | None
+    tool_calls: tuple[ToolCall, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class ChatModel(Protocol):
+    async def complete(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], timeout_s: float
+    ) -> Completion: ...

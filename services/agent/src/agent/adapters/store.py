@@ -1,44 +1,148 @@
-"""Conversations and their turns in the agent's schema, protected fields encrypted."""
+"""Conversations, turns and what the agent remembers about patients, in the agent's schema.
+
+Protected fields (phones, the state with names and intake answers, every turn's
+words) are encrypted; rows are found by keyed blind indexes; every read and
+write of them is audited. Callers own the transaction: a conversation is locked
+(`FOR UPDATE`) for the length of a turn, so two messages from one patient are
+answered one after the other, never interleaved.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import asyncpg
 
+from agent.domain.state import State
 from medspa_kit.audit import audit
 from medspa_kit.crypto import FieldCipher, Purpose
+
+STATE = "agent.conversation_state"
+ACTOR = "agent"
 
 
 @dataclass
 class Conversation:
     id: uuid.UUID
     spa_id: str
-    state: dict[str, Any] = field(default_factory=dict)
-    turns: int = 0
+    state: State
+    turns: int
+    last_activity_at: datetime
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A conversation closed for being idle: what its summary event needs."""
+
+    conversation: Conversation
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: str | None
+    patient_id: str
 
 
 class ConversationStore:
     def __init__(self, cipher: FieldCipher) -> None:
         self._cipher = cipher
 
-    async def open_for(self, conn: asyncpg.Connection, spa_id: str, phone: str) -> Conversation:
-        """The patient's open conversation with this spa, created on first contact."""
-        index = self._cipher.blind_index(phone, Purpose.PHONE)
-        row = await conn.fetchrow(
-            "INSERT INTO conversations (id, spa_id, phone_index, phone_enc) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT (spa_id, phone_index) WHERE status = 'open'"
-            " DO UPDATE SET updated_at = now()"
-            " RETURNING id, state, (SELECT count(*) FROM turns t WHERE t.conversation_id = conversations.id) AS turns",
-            uuid.uuid4(),
+    def _index(self, phone: str) -> bytes:
+        return self._cipher.blind_index(phone, Purpose.PHONE)
+
+    async def _audit(
+        self, conn: asyncpg.Connection, spa_id: str, action: str, subject: str, fields: list[str]
+    ) -> None:
+        await audit(
+            conn,
+            actor=ACTOR,
+            action=action,
+            subject_type="conversation",
+            subject_id=subject,
+            fields=fields,
+            purpose="answer the patient",
+            spa_id=spa_id,
+        )
+
+    def _conversation(self, row: asyncpg.Record, phone: str = "") -> Conversation:
+        raw = self._cipher.decrypt(bytes(row["state_enc"]), STATE) if row["state_enc"] else ""
+        return Conversation(
+            id=row["id"],
+            spa_id=row["spa_id"],
+            state=State.from_dict(json.loads(raw) if raw else None),
+            turns=int(row["turns"]),
+            last_activity_at=row["last_activity_at"],
+            phone=phone,
+        )
+
+    async def open_for(
+        self, conn: asyncpg.Connection, spa_id: str, phone: str, now: datetime, idle_hours: int
+    ) -> tuple[Conversation, Closed | None]:
+        """The patient's open conversation with this spa, locked; a new one on first contact
+        or after `idle_hours` of silence (the old one is closed and returned to summarise)."""
+        index = self._index(phone)
+        closed = None
+        row = await self._locked_open(conn, spa_id, index)
+        if row is not None and now - row["last_activity_at"] > timedelta(hours=idle_hours):
+            old = self._conversation(row, phone)
+            await self._close(conn, old, "idle")
+            closed = Closed(old, outcome_of(old.state))
+            row = None
+        if row is None:
+            await conn.execute(
+                "INSERT INTO conversations (id, spa_id, phone_index, phone_enc, last_activity_at)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (spa_id, phone_index)"
+                " WHERE status = 'open' DO NOTHING",
+                uuid.uuid4(),
+                spa_id,
+                index,
+                self._cipher.encrypt(phone, Purpose.PHONE),
+                now,
+            )
+            await self._audit(conn, spa_id, "conversation.opened", "new", ["phone"])
+            row = await self._locked_open(conn, spa_id, index)
+            assert row is not None
+        conversation = self._conversation(row, phone)
+        await self._audit(conn, spa_id, "conversation.read", str(conversation.id), ["state"])
+        return conversation, closed
+
+    async def _locked_open(
+        self, conn: asyncpg.Connection, spa_id: str, index: bytes
+    ) -> asyncpg.Record | None:
+        return await conn.fetchrow(
+            "SELECT id, spa_id, state_enc, last_activity_at,"
+            " (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns"
+            " FROM conversations c WHERE spa_id = $1 AND phone_index = $2 AND status = 'open'"
+            " FOR UPDATE",
             spa_id,
             index,
-            self._cipher.encrypt(phone, Purpose.PHONE),
         )
-        return Conversation(row["id"], spa_id, json.loads(row["state"]), int(row["turns"]))
+
+    async def by_id(
+        self, conn: asyncpg.Connection, spa_id: str, conversation_id: str
+    ) -> Conversation | None:
+        """A conversation by id, locked, with the patient's phone (to text them)."""
+        try:
+            key = uuid.UUID(conversation_id)
+        except ValueError:
+            return None
+        row = await conn.fetchrow(
+            "SELECT id, spa_id, state_enc, last_activity_at, phone_enc,"
+            " (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns"
+            " FROM conversations c WHERE id = $1 AND spa_id = $2 FOR UPDATE",
+            key,
+            spa_id,
+        )
+        if row is None:
+            return None
+        phone = self._cipher.decrypt(bytes(row["phone_enc"]), Purpose.PHONE)
+        await self._audit(conn, spa_id, "conversation.read", str(key), ["state", "phone"])
+        return self._conversation(row, phone)
 
     async def add_turn(
         self,
@@ -49,21 +153,23 @@ class ConversationStore:
         channel: str,
         text: str,
         intent: str | None = None,
-    ) -> None:
+        ref: str = "",
+    ) -> int:
         conversation.turns += 1
         await conn.execute(
-            "INSERT INTO turns (conversation_id, seq, direction, channel, text_enc, intent)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO turns (conversation_id, seq, direction, channel, text_enc, intent, ref)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
             conversation.id,
             conversation.turns,
             direction,
             channel,
             self._cipher.encrypt(text, Purpose.TRANSCRIPT),
             intent,
+            ref,
         )
         await audit(
             conn,
-            actor="agent",
+            actor=ACTOR,
             action="write",
             subject_type="conversation_turn",
             subject_id=f"{conversation.id}:{conversation.turns}",
@@ -71,10 +177,136 @@ class ConversationStore:
             purpose="conversation record",
             spa_id=conversation.spa_id,
         )
+        return conversation.turns
 
-    async def save_state(self, conn: asyncpg.Connection, conversation: Conversation) -> None:
+    async def save(
+        self, conn: asyncpg.Connection, conversation: Conversation, now: datetime
+    ) -> None:
+        state = conversation.state
         await conn.execute(
-            "UPDATE conversations SET state = $2, updated_at = now() WHERE id = $1",
+            "UPDATE conversations SET state_enc = $2, stage = $3, with_staff = $4,"
+            " last_activity_at = greatest(last_activity_at, $5), updated_at = now() WHERE id = $1",
             conversation.id,
-            json.dumps(conversation.state),
+            self._cipher.encrypt(json.dumps(state.to_dict()), STATE),
+            state.stage.value,
+            state.with_staff,
+            now,
         )
+        await self._audit(
+            conn, conversation.spa_id, "conversation.write", str(conversation.id), ["state"]
+        )
+
+    async def _close(self, conn: asyncpg.Connection, conversation: Conversation, why: str) -> None:
+        await conn.execute(
+            "UPDATE conversations SET status = 'closed', closed_at = now(), outcome = $2,"
+            " updated_at = now() WHERE id = $1",
+            conversation.id,
+            f"{outcome_of(conversation.state)}:{why}",
+        )
+
+    async def close_idle(
+        self, conn: asyncpg.Connection, before: datetime, limit: int
+    ) -> list[Closed]:
+        """Close conversations quiet since `before` (other replicas skip the ones taken here)."""
+        rows = await conn.fetch(
+            "SELECT id, spa_id, state_enc, last_activity_at,"
+            " (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns"
+            " FROM conversations c WHERE status = 'open' AND last_activity_at < $1"
+            " ORDER BY last_activity_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+            before,
+            limit,
+        )
+        closed = []
+        for row in rows:
+            conversation = self._conversation(row)
+            await self._audit(
+                conn, conversation.spa_id, "conversation.read", str(conversation.id), ["state"]
+            )
+            await self._close(conn, conversation, "idle")
+            closed.append(Closed(conversation, outcome_of(conversation.state)))
+        return closed
+
+    async def patient(self, conn: asyncpg.Connection, spa_id: str, phone: str) -> Patient | None:
+        row = await conn.fetchrow(
+            "SELECT name_enc, patient_id FROM patients WHERE spa_id = $1 AND phone_index = $2",
+            spa_id,
+            self._index(phone),
+        )
+        if row is None:
+            return None
+        name = (
+            self._cipher.decrypt(bytes(row["name_enc"]), Purpose.NAME) if row["name_enc"] else None
+        )
+        await audit(
+            conn,
+            actor=ACTOR,
+            action="patient.read",
+            subject_type="agent_patient",
+            subject_id=row["patient_id"] or "unknown",
+            fields=["name"],
+            purpose="greet a returning patient",
+            spa_id=spa_id,
+        )
+        return Patient(name, row["patient_id"])
+
+    async def remember(
+        self, conn: asyncpg.Connection, spa_id: str, phone: str, name: str | None, patient_id: str
+    ) -> None:
+        """Keep the name and the scheduler's patient id for the next conversation."""
+        if not name and not patient_id:
+            return
+        await conn.execute(
+            "INSERT INTO patients (spa_id, phone_index, name_enc, patient_id) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (spa_id, phone_index) DO UPDATE SET"
+            " name_enc = coalesce(EXCLUDED.name_enc, patients.name_enc),"
+            " patient_id = CASE WHEN EXCLUDED.patient_id = '' THEN patients.patient_id"
+            " ELSE EXCLUDED.patient_id END, updated_at = now()",
+            spa_id,
+            self._index(phone),
+            self._cipher.encrypt(name, Purpose.NAME) if name else None,
+            patient_id,
+        )
+        await audit(
+            conn,
+            actor=ACTOR,
+            action="patient.write",
+            subject_type="agent_patient",
+            subject_id=patient_id or "unknown",
+            fields=["name"] if name else [],
+            purpose="remember a patient across conversations",
+            spa_id=spa_id,
+        )
+
+    async def voice_reply(self, conn: asyncpg.Connection, call_sid: str, turn: int) -> bytes | None:
+        value = await conn.fetchval(
+            "SELECT reply FROM voice_turns WHERE call_sid = $1 AND turn = $2", call_sid, turn
+        )
+        return bytes(value) if value is not None else None
+
+    async def save_voice_reply(
+        self,
+        conn: asyncpg.Connection,
+        call_sid: str,
+        turn: int,
+        conversation_id: uuid.UUID,
+        reply: bytes,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO voice_turns (call_sid, turn, conversation_id, reply) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT DO NOTHING",
+            call_sid,
+            turn,
+            conversation_id,
+            reply,
+        )
+
+
+def outcome_of(state: State) -> str:
+    """How a conversation ended, in one word for reports."""
+    if state.handoff is not None:
+        return "handed_off"
+    if state.booking is not None:
+        return {"held": "held", "confirmed": "booked", "cancelled": "cancelled"}.get(
+            state.booking.status, state.booking.status
+        )
+    return "no_booking"
