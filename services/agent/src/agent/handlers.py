@@ -1,80 +1,275 @@
-"""The agent's subscriptions: a text arrives, a reply is owed."""
+"""The agent's subscriptions: decode, hand to the conversation, record. Thin on purpose.
+
+Each runs inside the consumer's transaction with its inbox row, so a redelivered
+event finds its effect already committed and changes nothing; an event for a
+spa or a conversation this deployment does not know is logged and dropped
+(redelivering it would not make it known).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import asyncpg
+from google.protobuf.message import Message
 
-from agent.adapters.store import ConversationStore
-from agent.turn import TurnTaker
-from medspa.commands.v1 import commands_pb2
-from medspa.common.v1 import common_pb2
-from medspa.events.v1 import conversation_pb2, telephony_pb2
-from medspa_kit import outbox
+from agent.adapters.store import Conversation
+from agent.conversations import Conversations
+from agent.domain.speech import Channel, spoken_time
+from agent.domain.state import Stage
+from agent.engine import Incoming
+from agent.words import Words
+from medspa.common.v1.common_pb2 import Sealed
+from medspa.events.v1 import booking_pb2, console_pb2, deposit_pb2, telephony_pb2
 from medspa_kit.crypto import FieldCipher, Purpose
 from medspa_kit.envelope import Envelope
-from spa_config import SpaDirectory
+from spa_config import SpaConfig, SpaDirectory, UnknownSpa
 
 log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class SmsReceivedHandler:
     def __init__(
         self,
-        turns: TurnTaker,
-        store: ConversationStore,
+        conversations: Conversations,
         cipher: FieldCipher,
         spas: SpaDirectory,
-        namespace: str,
+        clock: Clock = utc_now,
     ) -> None:
-        self._turns = turns
-        self._store = store
+        self._conversations = conversations
         self._cipher = cipher
         self._spas = spas
-        self._namespace = namespace
+        self._clock = clock
 
-    async def __call__(
-        self, conn: asyncpg.Connection, envelope: Envelope, event: telephony_pb2.SmsReceived
-    ) -> None:
-        spa = self._spas.get(event.spa_id)
+    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, event: Message) -> None:
+        assert isinstance(event, telephony_pb2.SmsReceived)
+        spa = _spa(self._spas, event.spa_id, envelope)
+        if spa is None:
+            return
         phone = self._cipher.open(event.from_phone, Purpose.PHONE)
         text = self._cipher.open(event.body, Purpose.SMS_BODY)
-        conversation = await self._store.open_for(conn, spa.id, phone)
-        await self._store.add_turn(conn, conversation, direction="in", channel="sms", text=text)
-
-        reply = await self._turns.take(spa, text, datetime.now(UTC))
-
-        conversation.state["offered"] = [
-            {"provider_id": s.provider_id, "service_id": s.service_id, "start": s.start.isoformat()}
-            for s in reply.offered
-        ]
-        await self._store.add_turn(
-            conn, conversation, direction="out", channel="sms", text=reply.text, intent=reply.intent
+        incoming = Incoming(
+            text=text,
+            channel=Channel.SMS,
+            now=self._clock(),
+            turn_ref=envelope.id,
+            message_ref=event.message_sid,
         )
-        await self._store.save_state(conn, conversation)
-        # Deterministic ids: a redelivered text can never produce a second reply.
-        command = commands_pb2.SendMessage(
-            spa_id=spa.id,
-            command_id=f"reply-{envelope.id}",
-            to_phone=self._cipher.seal(phone, Purpose.PHONE),
-            body=self._cipher.seal(reply.text, Purpose.SMS_BODY),
-            conversation_id=str(conversation.id),
-            purpose="reply",
-        )
-        intent = conversation_pb2.IntentDetected(
-            spa_id=spa.id,
-            conversation_id=str(conversation.id),
-            intent=reply.intent.value,
-            service_id=reply.service_id or "",
-            channel=common_pb2.CHANNEL_SMS,
-        )
-        for message, event_id in ((command, command.command_id), (intent, f"intent-{envelope.id}")):
-            await outbox.record(
-                conn, Envelope.wrap(spa.id, message, "agent", event_id=event_id), self._namespace
-            )
+        result = await self._conversations.take_turn(conn, spa, phone, incoming)
+        outcome = result.outcome
+        if outcome.reply and not outcome.draft:
+            # Deterministic id: a redelivered text can never produce a second reply.
+            await self._conversations.events.text(
+                conn, spa.id, str(result.conversation.id), phone, outcome.reply,
+                f"reply-{envelope.id}",
+            )  # fmt: skip
         log.info(
-            "replied",
-            extra={"conversation_id": str(conversation.id), "intent": reply.intent.value},
+            "replied" if outcome.reply and not outcome.draft else "stayed quiet",
+            extra={
+                "conversation_id": str(result.conversation.id),
+                "intent": outcome.intent.value,
+                "handoff": outcome.handoff.reason if outcome.handoff else None,
+            },
         )
+
+
+def _spa(spas: SpaDirectory, spa_id: str, envelope: Envelope) -> SpaConfig | None:
+    try:
+        return spas.get(spa_id)
+    except UnknownSpa:
+        log.warning(
+            "event for a spa this deployment does not serve",
+            extra={"spa_id": spa_id, "event": envelope.name, "event_id": envelope.id},
+        )
+        return None
+
+
+class BookingHandlers:
+    """What payments, the scheduler and staff say about a conversation's own booking."""
+
+    def __init__(
+        self,
+        conversations: Conversations,
+        words: Words,
+        cipher: FieldCipher,
+        spas: SpaDirectory,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._conversations = conversations
+        self._cipher = cipher
+        self._store = conversations.store
+        self._events = conversations.events
+        self._words = words
+        self._spas = spas
+        self._clock = clock
+
+    async def _text(
+        self,
+        conn: asyncpg.Connection,
+        spa: SpaConfig,
+        conversation: Conversation,
+        body: str,
+        command_id: str,
+    ) -> None:
+        await self._store.add_turn(conn, conversation, direction="out", channel="sms", text=body)
+        await self._events.text(
+            conn, spa.id, str(conversation.id), conversation.phone, body, command_id, "booking"
+        )
+
+    async def _forward(
+        self,
+        conn: asyncpg.Connection,
+        spa: SpaConfig,
+        conversation: Conversation,
+        notice: Sealed,
+        command_id: str,
+    ) -> None:
+        """Payments words its own notices; the agent passes them on unchanged."""
+        text = self._cipher.open(notice, Purpose.SMS_BODY)
+        await self._store.add_turn(conn, conversation, direction="out", channel="sms", text=text)
+        await self._events.sealed_text(
+            conn, spa.id, str(conversation.id), conversation.phone, notice, command_id, "deposit"
+        )
+
+    async def _load(
+        self, conn: asyncpg.Connection, envelope: Envelope, conversation_id: str
+    ) -> tuple[SpaConfig, Conversation] | None:
+        spa = _spa(self._spas, envelope.spa_id, envelope)
+        if spa is None or not conversation_id:
+            return None
+        conversation = await self._store.by_id(conn, spa.id, conversation_id)
+        if conversation is None:
+            log.info(
+                "event for a conversation the agent does not have", extra={"event": envelope.name}
+            )
+            return None
+        return spa, conversation
+
+    async def deposit_requested(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        assert isinstance(event, deposit_pb2.DepositRequested)
+        found = await self._load(conn, envelope, event.conversation_id)
+        if found is None:
+            return
+        spa, conversation = found
+        if event.HasField("notice"):
+            await self._forward(conn, spa, conversation, event.notice, f"deposit-{envelope.id}")
+        else:
+            expires = (
+                event.expires_at.ToDatetime(tzinfo=UTC) if event.HasField("expires_at") else None
+            )
+            body = self._words.say(
+                "deposit_link",
+                deposit=event.amount.amount_minor,
+                url=event.payment_url,
+                until=spoken_time(expires, spa.tz, self._clock()) if expires else "",
+            )
+            await self._text(conn, spa, conversation, body, f"deposit-{envelope.id}")
+        await self._store.save(conn, conversation, self._clock())
+
+    async def deposit_expired(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        assert isinstance(event, deposit_pb2.DepositExpired)
+        found = await self._load(conn, envelope, event.conversation_id)
+        if found is None:
+            return
+        spa, conversation = found
+        state = conversation.state
+        if state.booking is not None and state.booking.appointment_id == event.appointment_id:
+            state.booking.status = "expired"
+            service_id = state.booking.service_id
+            state.reset_booking_flow()
+            state.service_id, state.awaiting = service_id, "rebook"
+        if event.HasField("notice"):
+            await self._forward(conn, spa, conversation, event.notice, f"expired-{envelope.id}")
+        else:
+            await self._text(
+                conn,
+                spa,
+                conversation,
+                self._words.say("deposit_expired"),
+                f"expired-{envelope.id}",
+            )
+        await self._store.save(conn, conversation, self._clock())
+
+    async def deposit_notice(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        """deposit.paid, .refunded, .forfeited, .credited: pass on what payments wrote."""
+        conversation_id = getattr(event, "conversation_id", "")
+        if not event.HasField("notice"):  # type: ignore[attr-defined]
+            return
+        found = await self._load(conn, envelope, conversation_id)
+        if found is None:
+            return
+        spa, conversation = found
+        await self._forward(conn, spa, conversation, event.notice, f"notice-{envelope.id}")  # type: ignore[attr-defined]
+
+    async def booking_changed(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        """booking.held/confirmed/cancelled/rescheduled for a booking this conversation made."""
+        booking = event.booking  # type: ignore[attr-defined]
+        found = await self._load(conn, envelope, booking.conversation_id)
+        if found is None:
+            return
+        spa, conversation = found
+        state = conversation.state
+        mine = state.booking
+        if booking.patient_id and not state.patient_id:
+            state.patient_id = booking.patient_id
+            await self._store.remember(
+                conn, spa.id, conversation.phone, state.name, booking.patient_id
+            )
+        if mine is None or mine.appointment_id != booking.appointment_id:
+            await self._store.save(conn, conversation, self._clock())
+            return
+        if isinstance(event, booking_pb2.BookingConfirmed):
+            mine.status = "confirmed"
+            if not mine.confirmation_sent:
+                mine.confirmation_sent = True
+                state.stage = Stage.BOOKED
+                body = self._words.say(
+                    "confirmed",
+                    service=mine.service_name,
+                    provider=mine.provider_name,
+                    when=spoken_time(mine.start, spa.tz, self._clock()),
+                )
+                await self._text(conn, spa, conversation, body, f"confirmed-{envelope.id}")
+        elif isinstance(event, booking_pb2.BookingCancelled):
+            mine.status = "expired" if event.hold_expired else "cancelled"
+        elif isinstance(event, booking_pb2.BookingRescheduled):
+            mine.start = booking.start.ToDatetime(tzinfo=UTC)
+        await self._store.save(conn, conversation, self._clock())
+
+    async def handoff_resolved(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        assert isinstance(event, console_pb2.HandoffResolved)
+        found = await self._load(conn, envelope, event.conversation_id)
+        if found is None or not event.returned_to_agent:
+            return
+        _, conversation = found
+        state = conversation.state
+        if state.handoff is not None and state.handoff.handoff_id == event.handoff_id:
+            state.handoff = None
+            state.stage = Stage.BOOKED if state.booking else Stage.START
+        await self._store.save(conn, conversation, self._clock())
+
+    async def paused(self, conn: asyncpg.Connection, envelope: Envelope, event: Message) -> None:
+        assert isinstance(event, console_pb2.ConversationPaused)
+        found = await self._load(conn, envelope, event.conversation_id)
+        if found is None:
+            return
+        _, conversation = found
+        conversation.state.paused = event.paused
+        await self._store.save(conn, conversation, self._clock())

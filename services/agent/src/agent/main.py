@@ -1,37 +1,82 @@
-"""The agent's composition root."""
+"""The agent's composition root: build the adapters and the brain, wire the subscriptions."""
 
 from __future__ import annotations
 
 from agent.adapters.calendar_grpc import GrpcCalendar
+from agent.adapters.llm_openai import OpenAIChat
 from agent.adapters.store import ConversationStore
-from agent.handlers import SmsReceivedHandler
-from agent.settings import AgentSettings
-from agent.turn import TurnTaker
+from agent.brains.base import Brain
+from agent.brains.llm import LlmBrain
+from agent.brains.rules import RulesBrain
+from agent.conversations import Conversations
+from agent.engine import Engine
+from agent.events import Events
+from agent.handlers import BookingHandlers, SmsReceivedHandler
+from agent.settings import AgentSettings, BrainKind
+from agent.sweeper import IdleSweeper
+from agent.voice import VoiceResponder
+from agent.words import Words
 from medspa_kit.catalog import Catalog
 from medspa_kit.runtime import Runtime, main_entry, run_service
+
+
+def build_brain(settings: AgentSettings, rules: RulesBrain) -> Brain:
+    """The rules brain unless an LLM endpoint is configured; the LLM falls back to rules."""
+    if settings.brain is not BrainKind.LLM or not settings.llm_base_url:
+        return rules
+    chat = OpenAIChat(settings.llm_base_url, settings.llm_api_key, settings.llm_model)
+    return LlmBrain(
+        chat,
+        rules,
+        timeout_s=settings.llm_timeout_s,
+        voice_timeout_s=settings.llm_voice_timeout_s,
+        max_rounds=settings.llm_max_tool_rounds,
+    )
 
 
 async def serve(settings: AgentSettings) -> None:
     async def wire(runtime: Runtime) -> None:
         calendar = GrpcCalendar(settings.scheduler_grpc_target, settings.scheduler_deadline_s)
         runtime.closers.append(calendar.close)
-        turns = TurnTaker(
-            calendar,
-            Catalog.load("agent"),
-            offer=settings.slots_to_offer,
-            search_days=settings.search_days,
+        words = Words(Catalog.load("agent"))
+        rules = RulesBrain()
+        engine = Engine(
+            calendar, words, build_brain(settings, rules), settings.conversation_policy()
         )
-        runtime.consumer.register(
-            "evt",
-            "sms.received",
-            SmsReceivedHandler(
-                turns,
-                ConversationStore(runtime.cipher),
-                runtime.cipher,
-                runtime.spas,
-                settings.bus_namespace,
-            ),
+        conversations = Conversations(
+            ConversationStore(runtime.cipher),
+            engine,
+            Events(runtime.cipher, settings.bus_namespace),
+            idle_hours=settings.thread_idle_hours,
         )
+        consumer = runtime.consumer
+        consumer.register(
+            "evt", "sms.received", SmsReceivedHandler(conversations, runtime.cipher, runtime.spas)
+        )
+        booking = BookingHandlers(conversations, words, runtime.cipher, runtime.spas)
+        consumer.register("evt", "deposit.requested", booking.deposit_requested)
+        consumer.register("evt", "deposit.expired", booking.deposit_expired)
+        for name in ("deposit.paid", "deposit.refunded", "deposit.forfeited", "deposit.credited"):
+            consumer.register("evt", name, booking.deposit_notice)
+        for name in (
+            "booking.held",
+            "booking.confirmed",
+            "booking.cancelled",
+            "booking.rescheduled",
+        ):
+            consumer.register("evt", name, booking.booking_changed)
+        consumer.register("evt", "handoff.resolved", booking.handoff_resolved)
+        consumer.register("evt", "conversation.paused", booking.paused)
+        voice = VoiceResponder(runtime.pool, conversations, words, runtime.cipher, runtime.spas)
+        await voice.subscribe(runtime.nc, settings.bus_namespace, settings.voice_queue)
+        sweeper = IdleSweeper(
+            runtime.pool,
+            conversations,
+            runtime.spas,
+            idle_hours=settings.thread_idle_hours,
+            every_s=settings.sweep_every_s,
+        )
+        runtime.tasks.append(sweeper.run(runtime.stop))
 
     await run_service("agent", settings, wire, port=settings.port, host=settings.host)
 
