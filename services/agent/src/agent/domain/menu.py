@@ -1,0 +1,160 @@
+"""Which treatment on the spa's real menu a patient's everyday words point to.
+
+Two sources of evidence, scored: the spa's own names and aliases ("lip filler",
+"leg hair"), and everyday concepts that hold for any med spa ("forehead lines"
+is a neurotoxin, "get rid of leg hair" is laser hair removal) matched to the
+spa's services by category and hint words. The longest, most exact evidence wins;
+a tie between different services is a question for the patient, never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent.domain.text import contains_phrase, fuzzy_phrase, tokens
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    service_id: str
+    name: str
+    category: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> str:
+        return " ".join((self.name, *self.aliases)).lower()
+
+
+@dataclass(frozen=True)
+class Concept:
+    """Everyday words for a kind of treatment; `hints` pick the service inside its category."""
+
+    phrases: tuple[str, ...]
+    category: str
+    hints: tuple[str, ...] = ()
+
+
+CONCEPTS: tuple[Concept, ...] = (
+    Concept(
+        (
+            "wrinkles", "wrinkle", "forehead", "forehead lines", "frown lines", "frown",
+            "lines between my eyebrows", "11s", "elevens", "crows feet", "crow's feet",
+            "fine lines", "expression lines", "anti wrinkle", "neurotoxin", "tox", "botox",
+            "brow lift", "bunny lines", "gummy smile", "masseter", "jaw slimming",
+        ),
+        "neurotoxin",
+    ),
+    Concept(("lip", "lips", "fuller lips", "plump lips", "pout", "lip injections"), "filler", ("lip",)),
+    Concept(("cheek", "cheeks", "cheekbones", "hollow cheeks", "midface"), "filler", ("cheek",)),
+    Concept(("filler", "fillers", "dermal filler", "volume", "juvederm", "restylane"), "filler"),
+    Concept(
+        (
+            "hair removal", "leg hair", "legs", "underarm", "underarms", "armpit", "armpits",
+            "bikini", "brazilian", "unwanted hair", "get rid of hair", "laser hair", "lhr",
+            "shaving", "ingrown hairs", "lip hair", "upper lip hair", "chin hair", "back hair",
+        ),
+        "laser",
+        ("hair",),
+    ),
+    Concept(
+        (
+            "sun spots", "sunspots", "brown spots", "age spots", "dark spots", "sun damage",
+            "redness", "broken capillaries", "freckles", "ipl", "bbl", "photofacial",
+        ),
+        "laser",
+        ("ipl", "photofacial", "spots", "light"),
+    ),
+    Concept(("laser", "lasers"), "laser"),
+    Concept(
+        ("facial", "facials", "hydrafacial", "hydra facial", "deep clean", "pores", "blackheads"),
+        "facial",
+        ("facial",),
+    ),
+    Concept(("peel", "chemical peel", "peels"), "skin", ("peel",)),
+    Concept(
+        ("microneedling", "micro needling", "collagen", "skin texture", "skinpen"),
+        "skin",
+        ("needling", "collagen", "texture"),
+    ),
+    Concept(("dermaplaning", "dermaplane", "peach fuzz"), "facial", ("dermapl", "fuzz")),
+    Concept(("b12", "vitamin", "vitamin shot", "energy shot"), "wellness"),
+)  # fmt: skip
+
+# Scores: a spa's own words beat everyday concepts; exact beats a typo; longer beats shorter.
+EXACT_ALIAS, TYPO_ALIAS, CONCEPT_HINTED, CONCEPT_CATEGORY = 10.0, 7.0, 5.0, 3.0
+CLEAR_MARGIN = 1.0
+
+
+@dataclass(frozen=True)
+class MenuMatch:
+    service_id: str | None
+    # When unclear: the services the patient may mean, best first, for one short question.
+    candidates: tuple[str, ...] = ()
+    score: float = 0.0
+
+    @property
+    def unclear(self) -> bool:
+        return self.service_id is None and len(self.candidates) > 1
+
+
+def _phrase_score(words: Sequence[str], phrase: str, exact: float, typo: float) -> float:
+    target = tokens(phrase)
+    if not target:
+        return 0.0
+    if contains_phrase(words, target):
+        return exact + len(target)
+    if fuzzy_phrase(words, target):
+        return typo + len(target)
+    return 0.0
+
+
+def match_service(text: str, menu: Sequence[MenuItem]) -> MenuMatch:
+    words = tokens(text)
+    scores: dict[str, float] = {}
+
+    def offer(service_id: str, score: float) -> None:
+        if score > scores.get(service_id, 0.0):
+            scores[service_id] = score
+
+    for item in menu:
+        for phrase in (item.name, *item.aliases):
+            offer(item.service_id, _phrase_score(words, phrase, EXACT_ALIAS, TYPO_ALIAS))
+    for concept in CONCEPTS:
+        strength = max(
+            (_phrase_score(words, p, CONCEPT_HINTED, CONCEPT_HINTED - 1) for p in concept.phrases),
+            default=0.0,
+        )
+        if strength == 0.0:
+            continue
+        in_category = [m for m in menu if m.category == concept.category]
+        hinted = [m for m in in_category if any(h in m.words for h in concept.hints)]
+        if hinted:
+            for item in hinted:
+                offer(item.service_id, strength)
+        elif len(in_category) > 1 and not concept.hints:
+            # A whole category ("filler", "laser"): the first on the menu unless the patient's
+            # words leave it open between kinds; below, a tie becomes a question.
+            for item in in_category:
+                offer(item.service_id, strength - (CONCEPT_HINTED - CONCEPT_CATEGORY))
+        elif in_category:
+            offer(in_category[0].service_id, strength)
+    ranked = sorted(
+        (s for s in scores.items() if s[1] > 0),
+        key=lambda s: (-s[1], [m.service_id for m in menu].index(s[0])),
+    )
+    if not ranked:
+        return MenuMatch(None)
+    best_id, best = ranked[0]
+    rivals = [sid for sid, score in ranked[1:] if best - score < CLEAR_MARGIN]
+    if rivals and not _same_kind(best_id, rivals, menu):
+        return MenuMatch(None, (best_id, *rivals), best)
+    return MenuMatch(best_id, (), best)
+
+
+def _same_kind(best_id: str, rivals: Sequence[str], menu: Sequence[MenuItem]) -> bool:
+    """Neurotoxins are interchangeable at booking time (the provider chooses the brand):
+    a tie among them takes the spa's first, instead of a question nobody can answer."""
+    category = {m.service_id: m.category for m in menu}
+    return category[best_id] == "neurotoxin" and all(category[r] == "neurotoxin" for r in rivals)
