@@ -4,7 +4,8 @@ A spa with 6 providers and 2,000 existing appointments over 14 days, in a
 throwaway PostgreSQL database. Prints p50/p99 of FindSlots over those 14 days
 in process (pure domain, and with the PostgreSQL read) and over gRPC (a server
 in its own process, as deployed), then sustained holds per second under 50
-concurrent gRPC clients, and checks the database holds zero double bookings.
+concurrent clients (over gRPC, and calling the backend in process), and checks
+the database holds zero double bookings.
 
     .venv/bin/python services/scheduler/bench/bench_find_slots.py
 
@@ -22,7 +23,8 @@ import statistics
 import time
 import uuid
 from collections import deque
-from datetime import date, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -41,6 +43,8 @@ from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
+from scheduler.domain.commands import HoldRequest
+from scheduler.domain.errors import SlotUnavailable
 from scheduler.domain.slots import SlotQuery, find_slots, search_window
 from spa_config import SpaDirectory, parse_spa
 
@@ -54,7 +58,7 @@ APPOINTMENTS = 2_000
 DAYS = 14
 SAMPLES = 300
 CLIENTS = 50
-HOLD_SECONDS = 8.0
+HOLD_SECONDS = 6.0
 KEY = os.urandom(32), os.urandom(32)
 
 
@@ -216,49 +220,88 @@ def query() -> SlotQuery:
     return SlotQuery(service_id="botox", start=NOW, end=NOW + DAYS * 86_400, max_results=10)
 
 
-async def hold_storm(stub: calendar_pb2_grpc.CalendarServiceStub) -> tuple[int, int, float]:
-    """50 clients holding distinct slots (one in ten aims at a taken one) for a while."""
+Target = tuple[str, int]
+
+
+def hold_targets(first_week: int) -> deque[Target]:
+    """Every 15-minute slot of every provider over two weeks from `first_week`, in order."""
+    start = FIRST_DAY + timedelta(weeks=first_week)
     days = [
-        FIRST_DAY + timedelta(days=DAYS + n)
-        for n in range(21)
-        if (FIRST_DAY + timedelta(days=DAYS + n)).weekday() < 6
+        start + timedelta(days=n) for n in range(14) if (start + timedelta(days=n)).weekday() < 6
     ]
-    targets = deque(
+    return deque(
         (f"p{p}", int(datetime.combine(d, datetime.min.time(), tzinfo=LA).timestamp()) + m * 60)
         for d in days
         for m in range(9 * 60, 19 * 60 - 15, 15)
         if not 12 * 60 + 45 < m < 13 * 60 + 30
         for p in range(PROVIDERS)
     )
-    tried: list[tuple[str, int]] = []
+
+
+async def hold_storm(
+    hold: Callable[[Target, str], Awaitable[bool]], targets: deque[Target]
+) -> tuple[int, int, float]:
+    """50 clients holding distinct slots (one in ten aims at a taken one) for a while."""
+    tried: list[Target] = []
     held = refused = 0
     rng = random.Random(11)
     deadline = time.perf_counter() + HOLD_SECONDS
 
-    async def client(n: int) -> None:
+    async def client() -> None:
         nonlocal held, refused
         while targets and time.perf_counter() < deadline:
             target = rng.choice(tried) if tried and rng.random() < 0.1 else targets.popleft()
             tried.append(target)
-            request = pb.HoldSlotRequest(
-                spa_id=SPA,
-                request_id=str(uuid.uuid4()),
-                service_id="quick",
-                provider_id=target[0],
-                patient=pb.PatientRef(phone_e164=f"+1415555{rng.randrange(10_000):04d}"),
-            )
-            request.start.seconds = target[1]
-            try:
-                await stub.HoldSlot(request)
+            if await hold(target, f"+1415555{rng.randrange(10_000):04d}"):
                 held += 1
-            except grpc.aio.AioRpcError as error:
-                if error.code() != grpc.StatusCode.FAILED_PRECONDITION:
-                    raise
+            else:
                 refused += 1
 
     began = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(CLIENTS)))
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
     return held, refused, time.perf_counter() - began
+
+
+def grpc_hold(
+    stub: calendar_pb2_grpc.CalendarServiceStub,
+) -> Callable[[Target, str], Awaitable[bool]]:
+    async def hold(target: Target, phone: str) -> bool:
+        request = pb.HoldSlotRequest(
+            spa_id=SPA,
+            request_id=str(uuid.uuid4()),
+            service_id="quick",
+            provider_id=target[0],
+            patient=pb.PatientRef(phone_e164=phone),
+        )
+        request.start.seconds = target[1]
+        try:
+            await stub.HoldSlot(request)
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.FAILED_PRECONDITION:
+                raise
+            return False
+        return True
+
+    return hold
+
+
+def direct_hold(calendar: PostgresCalendar) -> Callable[[Target, str], Awaitable[bool]]:
+    async def hold(target: Target, phone: str) -> bool:
+        request = HoldRequest(
+            spa_id=SPA,
+            request_id=str(uuid.uuid4()),
+            service_id="quick",
+            start=datetime.fromtimestamp(target[1], UTC),
+            phone=phone,
+            provider_id=target[0],
+        )
+        try:
+            await calendar.hold(request)
+        except SlotUnavailable:
+            return False
+        return True
+
+    return hold
 
 
 async def double_bookings(pool: asyncpg.Pool) -> int:
@@ -330,7 +373,8 @@ async def main() -> None:
             rows.append(
                 ("FindSlots 14 days, over gRPC", *percentiles(await timed(over_grpc, SAMPLES)))
             )
-            held, refused, elapsed = await hold_storm(stub)
+            storms = [("over gRPC", await hold_storm(grpc_hold(stub), hold_targets(2)))]
+        storms.append(("in process", await hold_storm(direct_hold(calendar), hold_targets(4))))
         doubles = await double_bookings(pool)
         await pool.close()
 
@@ -341,9 +385,13 @@ async def main() -> None:
         for label, p50, p99 in rows:
             print(f"{label:<36}{p50:>10.2f}{p99:>10.2f}")
         print(
-            f"\nHoldSlot, {CLIENTS} concurrent gRPC clients for {elapsed:.1f} s:"
-            f" {held / elapsed:.0f} holds/s ({held} held, {refused} refused as taken),"
-            f" double bookings: {doubles}"
+            f"\n{'HoldSlot, ' + str(CLIENTS) + ' concurrent clients':<36}{'holds/s':>10}{'held':>8}{'taken':>8}"
+        )
+        for label, (held, refused, elapsed) in storms:
+            print(f"{label:<36}{held / elapsed:>10.0f}{held:>8}{refused:>8}")
+        print(f"\ndouble bookings in the database: {doubles}")
+        print(
+            f"load average while running (1 min): {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
         )
     finally:
         if server is not None:
