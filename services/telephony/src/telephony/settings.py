@@ -31,3 +31,42 @@ class TelephonySettings(CommonSettings):
     twilio_api_base_url: str | None = Field(
         None, validation_alias=AliasChoices("TWILIO_API_BASE_URL")
     )
+    # A REST call to Twilio that has not answered by then is treated as ambiguous: it may
+    # have been taken, so it is looked up before being sent again.
+    twilio_timeout_s: float = Field(10.0, gt=0)
+
+    # Voice. How long a caller's turn waits on the agent before a filler is spoken.
+    turn_deadline_s: float = Field(2.0, gt=0)
+    # Fillers spoken while the agent is still thinking before the call falls back to staff.
+    max_fillers: int = Field(2, ge=0, le=5)
+    # Seconds Twilio waits for the caller to start speaking in a turn.
+    gather_timeout_s: int = Field(5, ge=1, le=30)
+    # Silent or unclear turns in a row before the spa ends the call politely.
+    max_misses: int = Field(2, ge=1, le=5)
+    # Speech recognised below this confidence is asked again (a provider that gives none is trusted).
+    min_confidence: float = Field(0.2, ge=0, le=1)
+    # Per spa id, seconds to ring the front desk before the assistant answers; absent: off.
+    # Until the spa configuration carries it, e.g. TELEPHONY_STAFF_FIRST_SECONDS='{"lumen-aesthetics": 15}'.
+    staff_first_seconds: dict[str, int] = Field(default_factory=dict)
+    # How long staff phones ring on a warm transfer.
+    transfer_ring_seconds: int = Field(20, ge=5, le=120)
+    # How long a whisper waits for the staff member to press a key and take the call.
+    whisper_accept_seconds: int = Field(8, ge=3, le=30)
+    # Longest outbound call, a guard against a call left open by a confused machine.
+    call_time_limit_s: int = Field(900, ge=60)
+
+    # Texts. Segments per second per sender number (a US long code: 1).
+    segments_per_second: float = Field(1.0, gt=0)
+    send_workers: int = Field(4, ge=1, le=64)
+    send_max_attempts: int = Field(6, ge=1, le=20)
+    retry_base_s: float = Field(1.0, gt=0)
+    retry_cap_s: float = Field(60.0, gt=0)
+
+    # Webhook protection.
+    max_request_bytes: int = Field(64 * 1024, ge=4096)
+    # Per caller: texts relayed to the agent (a burst, then a steady rate).
+    sms_flood_burst: int = Field(10, ge=1)
+    sms_flood_per_minute: float = Field(20.0, gt=0)
+    # Per caller: calls answered.
+    call_flood_burst: int = Field(5, ge=1)
+    call_flood_per_hour: float = Field(20.0, gt=0)

@@ -27,5 +27,5 @@ def backoff_seconds(attempt: int, *, base: float, cap: float, jitter: float) -> 
         raise ValueError("attempts count from 1")
     if not 0 <= jitter < 1:
         raise ValueError("jitter must be in [0, 1)")
-    ceiling = min(cap, base * 2 ** (attempt - 1))
+    ceiling = min(cap, base * 2.0 ** (attempt - 1))
     return ceiling / 2 + ceiling / 2 * jitter

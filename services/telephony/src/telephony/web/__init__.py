@@ -1,0 +1,1 @@
+"""Twilio's webhooks over HTTP: signed form posts in, TwiML out."""

@@ -1,0 +1,99 @@
+"""Reading a webhook: the signed form, its fields, and refusals in Twilio-friendly codes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from telephony.context import Edge
+from telephony.numbers import e164_or_none
+from telephony.voice.script import Script
+from telephony.web.security import Signatures
+
+log = logging.getLogger(__name__)
+TWIML = "application/xml"
+
+
+class WebhookError(HTTPException):
+    pass
+
+
+@dataclass(frozen=True)
+class Form:
+    """The fields Twilio posted, and the query of the URL it called (part of what it signed)."""
+
+    fields: Mapping[str, str]
+    query: Mapping[str, str]
+
+    def required(self, *names: str) -> None:
+        missing = [name for name in names if not self.fields.get(name)]
+        if missing:
+            raise WebhookError(400, f"missing Twilio field(s): {', '.join(missing)}")
+
+    def get(self, name: str) -> str:
+        return self.fields.get(name, "")
+
+    def phone(self, name: str) -> str:
+        number = e164_or_none(self.get(name))
+        if number is None:
+            raise WebhookError(400, f"{name} is not a valid phone number")
+        return number
+
+    def integer(self, name: str, *, in_query: bool = False) -> int | None:
+        raw = (self.query if in_query else self.fields).get(name, "")
+        if raw == "":
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise WebhookError(400, f"{name} is not a whole number") from None
+
+    def number(self, name: str) -> float | None:
+        raw = self.get(name)
+        if raw == "":
+            return None
+        try:
+            return float(raw)
+        except ValueError:
+            raise WebhookError(400, f"{name} is not a number") from None
+
+
+async def signed_form(request: Request) -> Form:
+    """The form, only if Twilio signed exactly this URL and these fields."""
+    signatures: Signatures = request.app.state.signatures
+    try:
+        form = await request.form()
+    except Exception:  # a body that is not a form cannot carry a valid signature
+        raise WebhookError(400, "body is not form-encoded") from None
+    if not signatures.valid(
+        signatures.url_of(request), form, request.headers.get("X-Twilio-Signature", "")
+    ):
+        log.warning("refused a webhook with a bad signature", extra={"path": request.url.path})
+        raise WebhookError(403, "invalid Twilio signature")
+    return Form(
+        fields={key: str(value) for key, value in form.items()},
+        query=dict(request.query_params),
+    )
+
+
+def wired_edge(request: Request) -> Edge:
+    edge: Edge | None = getattr(request.app.state, "edge", None)
+    if edge is None:
+        raise WebhookError(503, "starting up")
+    return edge
+
+
+def wired_script(request: Request) -> Script:
+    script: Script | None = getattr(request.app.state, "script", None)
+    if script is None:
+        raise WebhookError(503, "starting up")
+    return script
+
+
+Signed = Annotated[Form, Depends(signed_form)]
+Wired = Annotated[Edge, Depends(wired_edge)]
+Scripted = Annotated[Script, Depends(wired_script)]
