@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from medspa_kit.runtime import Runtime, main_entry, run_service
+from medspa_kit.runtime import Runtime, Wire, main_entry, run_service
 from scheduler.adapters.changes import Changes
 from scheduler.adapters.clock import SystemClock
 from scheduler.adapters.config_catalog import ConfigCatalog
@@ -20,7 +20,7 @@ from scheduler.settings import SchedulerSettings
 NAME = "scheduler"
 
 
-def wiring(settings: SchedulerSettings, feeds: IcalFeeds):
+def wiring(settings: SchedulerSettings, feeds: IcalFeeds) -> Wire:
     async def wire(runtime: Runtime) -> None:
         catalog = ConfigCatalog(runtime.spas)
         clock = SystemClock()

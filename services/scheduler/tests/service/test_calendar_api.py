@@ -153,6 +153,13 @@ async def test_unknown_things_are_not_found(stub, call, request_):
     assert details(refused.value)["ResourceInfo"].resource_type in ("spa", "appointment")
 
 
+async def test_a_request_without_a_spa_names_the_field(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.ListProviders(pb.ListProvidersRequest())
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert details(refused.value)["BadRequest"].field_violations[0].field == "spa_id"
+
+
 async def test_find_slots_refuses_unknown_service_and_provider(stub):
     request = pb.FindSlotsRequest(
         spa_id=SPA, service_id="nope", preferences=pb.SlotPreferences(provider_id="x")

@@ -49,7 +49,8 @@ def moment(message: object, field_name: str) -> datetime | None:
     if not message.HasField(field_name):  # type: ignore[attr-defined]
         return None
     value: Timestamp = getattr(message, field_name)
-    return value.ToDatetime(tzinfo=UTC)
+    found: datetime = value.ToDatetime(tzinfo=UTC)
+    return found
 
 
 def instant(message: object, field_name: str) -> int | None:

@@ -18,7 +18,7 @@ from medspa.calendar.v1 import calendar_pb2_grpc
 from scheduler.adapters import grpc_codec as codec
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.grpc_errors import refusal
-from scheduler.domain.errors import SchedulingError
+from scheduler.domain.errors import FieldViolation, InvalidRequest, SchedulingError
 from scheduler.domain.model import SpaRules
 from scheduler.domain.slots import service_of
 from scheduler.ports import CalendarBackend
@@ -43,6 +43,8 @@ class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
         trace.get_current_span().set_attribute("medspa.spa_id", spa_id)
         rules = None
         try:
+            if not spa_id:
+                raise InvalidRequest([FieldViolation("spa_id", "required", "spa_id is required")])
             rules = self._catalog.rules(spa_id)
             return await work(rules)
         except SchedulingError as error:

@@ -38,7 +38,8 @@ class Patients:
         self._cipher = cipher
 
     def phone_index(self, phone: str) -> bytes:
-        return self._cipher.blind_index(phone, PHONE)
+        index: bytes = self._cipher.blind_index(phone, PHONE)
+        return index
 
     async def find_or_create(
         self, conn: asyncpg.Connection, spa_id: str, phone: str, name: str, purpose: str
