@@ -50,6 +50,14 @@ lint: install ## ruff (check and format) everywhere, mypy on libs/
 	@.venv/bin/ruff format --check .
 	@.venv/bin/mypy libs/kit/src libs/spa-config/src
 
+.PHONY: images
+images: ## build one image per service and the migration image (needs a Docker engine; REGISTRY, TAG, PUSH=1)
+	@deploy/docker/build-images.sh
+
+.PHONY: deploy-check
+deploy-check: install ## render the Helm chart for dev and prod values and check it offline (schemas, security, NetworkPolicies, Dockerfiles)
+	@$(PY) -m pytest -q deploy/k8s/tests
+
 .PHONY: bench
 bench: install ## benchmarks, printed as tables
 	@$(PY) services/scheduler/bench/bench_find_slots.py

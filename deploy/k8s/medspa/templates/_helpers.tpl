@@ -126,6 +126,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 - name: MEDSPA_BUS_NAMESPACE
   value: {{ .Values.bus.namespace | quote }}
+- name: MEDSPA_STREAM_REPLICAS
+  value: {{ .Values.bus.streamReplicas | quote }}
 - name: LOG_LEVEL
   value: {{ .Values.common.logLevel | quote }}
 - name: STARTUP_TIMEOUT_S

@@ -77,7 +77,18 @@ class _Server(uvicorn.Server):
         yield
 
 
+async def _probe_failed(exc: Exception) -> None:
+    # nats-py logs a full traceback per failed attempt; our retry line says enough.
+    return None
+
+
 async def connect_nats(url: str, timeout_s: float) -> NatsClient:
+    """Connect once NATS answers; after that the client reconnects on its own forever.
+
+    nats-py with unlimited reconnects would also retry the first connect forever and
+    silently, so the first contact is probed without reconnects, with our backoff and
+    a clear message when the deadline passes.
+    """
     try:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type((OSError, nats.errors.Error, asyncio.TimeoutError)),
@@ -89,14 +100,22 @@ async def connect_nats(url: str, timeout_s: float) -> NatsClient:
             ),
         ):
             with attempt:
-                return await nats.connect(
-                    url, connect_timeout=2, max_reconnect_attempts=-1, allow_reconnect=True
+                probe = await nats.connect(
+                    url,
+                    connect_timeout=2,
+                    allow_reconnect=False,
+                    max_reconnect_attempts=1,
+                    error_cb=_probe_failed,
                 )
+                await probe.close()
     except (TimeoutError, OSError, nats.errors.Error) as exc:
         raise StartupError(
             f"NATS did not answer at {url} within {timeout_s:.0f}s: {exc!r}"
         ) from exc
-    raise AssertionError("unreachable")
+    return await asyncio.wait_for(
+        nats.connect(url, connect_timeout=2, max_reconnect_attempts=-1, allow_reconnect=True),
+        timeout=max(timeout_s, 5.0),
+    )
 
 
 async def run_service(
@@ -153,7 +172,7 @@ async def run_service(
         nc = await connect_nats(settings.nats_url, settings.startup_timeout_s)
         resources.append(nc.drain)
         js = nc.jetstream()
-        await ensure_streams(js, settings.bus_namespace)
+        await ensure_streams(js, settings.bus_namespace, settings.stream_replicas)
         broker = NatsBroker(settings.nats_url, logger=logging.getLogger(f"{name}.bus"))
         runtime = Runtime(name, settings, pool, nc, js, broker, cipher, spas, health, stop)
         await wire(runtime)

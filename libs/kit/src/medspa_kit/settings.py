@@ -27,6 +27,9 @@ class CommonSettings(BaseSettings):
     # Root of every subject and stream name; tests use a unique one per run so
     # they never collide with a running `make up`.
     bus_namespace: str = Field("medspa", validation_alias=_alias("MEDSPA_BUS_NAMESPACE"))
+    # JetStream replicas for the streams every service declares: 3 on a production
+    # cluster, 1 on a single development server.
+    stream_replicas: int = Field(1, ge=1, le=5, validation_alias=_alias("MEDSPA_STREAM_REPLICAS"))
     spa_config: Path | None = Field(None, validation_alias=_alias("SPA_CONFIG"))
     # Production: FIELD_KEYS='{"k2026": "<base64 32 bytes>"}' and FIELD_KEY_ACTIVE=k2026.
     # Development: a key generated once into FIELD_KEY_FILE.
