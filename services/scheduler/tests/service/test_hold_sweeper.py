@@ -63,3 +63,14 @@ async def test_sweep_works_through_every_batch(stub, calendar, clock, pool):
     clock.value += 3600
     assert await HoldSweeper(pool, calendar.changes, clock, batch=2).sweep() == 5
     assert await HoldSweeper(pool, calendar.changes, clock, batch=2).sweep() == 0
+
+
+async def test_a_hold_of_a_spa_no_longer_configured_still_expires(stub, calendar, clock, pool):
+    held = await stub.HoldSlot(hold_request(local(MONDAY, "10:00")))
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE appointments SET spa_id = 'closed-down'")
+    clock.value += 3600
+    assert await HoldSweeper(pool, calendar.changes, clock).sweep() == 1
+    async with pool.acquire() as conn:
+        status = await conn.fetchval("SELECT status FROM appointments WHERE id = $1::uuid", held.id)
+    assert status == "expired"

@@ -123,11 +123,16 @@ class Changes:
         return cancelled
 
     async def release(self, conn: asyncpg.Connection, appt: Appointment) -> Appointment:
-        """A hold whose time ran out (or whose deposit link lapsed) leaves the calendar."""
-        rules = self._catalog.rules(appt.spa_id)
-        late = life.inside_cancellation_window(
-            appt.start, self._clock.now(), rules.cancellation_window_hours
-        )
+        """A hold whose time ran out (or whose deposit link lapsed) leaves the calendar.
+
+        It must leave even if its spa has since gone from the configuration, or the sweeper
+        would trip on it forever: then no window applies.
+        """
+        try:
+            window = self._catalog.rules(appt.spa_id).cancellation_window_hours
+        except NotFound:
+            window = 0
+        late = life.inside_cancellation_window(appt.start, self._clock.now(), window)
         expired = await rows.set_status(conn, appt, Status.EXPIRED)
         await self._events.cancelled(
             conn, expired, cancelled_by="system", inside_window=late, hold_expired=True
