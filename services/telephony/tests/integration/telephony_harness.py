@@ -264,6 +264,17 @@ class World:
             envelope.subject(self.namespace), envelope.payload, headers=envelope.headers()
         )
 
+    async def wait_handled(self, envelope_ids: list[str]) -> None:
+        """Until telephony's consumers have handled (committed) each of these envelopes."""
+        async with asyncio.timeout(WAIT_S):
+            while True:
+                rows = await self.fetch(
+                    "SELECT count(*) AS n FROM inbox WHERE event_id = ANY($1)", envelope_ids
+                )
+                if rows[0]["n"] >= len(envelope_ids):
+                    return
+                await asyncio.sleep(0.05)
+
     async def db(self) -> asyncpg.Connection:
         conn = await asyncpg.connect(self.database_url)
         await conn.execute("SET search_path TO telephony")

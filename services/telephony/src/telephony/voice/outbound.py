@@ -61,6 +61,10 @@ class PlaceCallHandler:
     async def __call__(
         self, conn: asyncpg.Connection, envelope: Envelope, command: commands_pb2.PlaceCall
     ) -> None:
+        # One delivery of a command at a time, across replicas: the next one sees its outcome.
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))", f"call:{command.command_id}"
+        )
         placed = await conn.fetchrow(
             "SELECT state, attempt_started_at FROM placed_calls WHERE command_id = $1",
             command.command_id,
