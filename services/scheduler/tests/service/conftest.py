@@ -9,16 +9,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import grpc
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
-from google.rpc import error_details_pb2, status_pb2
+from scheduler_harness import MONDAY, NAMESPACE, SERVER, FakeClock, local
 
-from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.calendar.v1 import calendar_pb2_grpc
 from medspa_kit.crypto import FieldCipher, Keyring
 from medspa_kit.db import create_pool
@@ -30,28 +26,6 @@ from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
 from spa_config import load_spas
-
-SERVER = os.environ.get("SCHEDULER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-SPA = "lumen-aesthetics"
-LA = ZoneInfo("America/Los_Angeles")
-MONDAY = date(2026, 11, 30)
-NAMESPACE = f"schedtest{uuid.uuid4().hex[:8]}"
-
-
-def local(day: date, clock: str) -> int:
-    return int(datetime.combine(day, time.fromisoformat(clock), tzinfo=LA).timestamp())
-
-
-def stamp(instant: int) -> Timestamp:
-    return Timestamp(seconds=instant)
-
-
-class FakeClock:
-    def __init__(self, now: int) -> None:
-        self.value = now
-
-    def now(self) -> int:
-        return self.value
 
 
 @pytest.fixture(scope="session")
@@ -113,49 +87,3 @@ async def server(calendar, catalog) -> AsyncIterator[CalendarServer]:
 async def stub(server) -> AsyncIterator[calendar_pb2_grpc.CalendarServiceStub]:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         yield calendar_pb2_grpc.CalendarServiceStub(channel)
-
-
-def phone(n: int) -> str:
-    return f"+1415555{n:04d}"
-
-
-def hold_request(start: int, provider_id: str = "sofia-ramirez", **fields) -> pb.HoldSlotRequest:
-    fields.setdefault("request_id", str(uuid.uuid4()))
-    fields.setdefault("service_id", "botox")
-    patient = fields.pop("patient", pb.PatientRef(phone_e164=phone(1), name="Jane Doe"))
-    return pb.HoldSlotRequest(
-        spa_id=SPA, provider_id=provider_id, start=stamp(start), patient=patient, **fields
-    )
-
-
-DETAILS = (
-    error_details_pb2.BadRequest,
-    error_details_pb2.ErrorInfo,
-    error_details_pb2.PreconditionFailure,
-    error_details_pb2.ResourceInfo,
-    pb.HoldConflict,
-)
-
-
-def details(error: grpc.aio.AioRpcError) -> dict[str, object]:
-    """The rich error details of a refusal, by message name."""
-    metadata = dict(error.trailing_metadata() or ())
-    status = status_pb2.Status.FromString(metadata["grpc-status-details-bin"])
-    found: dict[str, object] = {}
-    for packed in status.details:
-        for cls in DETAILS:
-            if packed.Is(cls.DESCRIPTOR):
-                message = cls()
-                packed.Unpack(message)
-                found[cls.__name__] = message
-    return found
-
-
-async def outbox_events(pool: asyncpg.Pool) -> list[tuple[str, bytes]]:
-    async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT subject, payload FROM outbox ORDER BY id")
-    return [(r["subject"].split(".", 3)[3], bytes(r["payload"])) for r in rows]
-
-
-def utc(instant: int) -> datetime:
-    return datetime.fromtimestamp(instant, UTC)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import grpc
 import pytest
+from scheduler_harness import MONDAY, SPA, details, hold_request, local, outbox_events, phone
 
-from conftest import MONDAY, SPA, details, hold_request, local, outbox_events, phone
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.events.v1 import booking_pb2, deposit_pb2
 from medspa_kit.envelope import Envelope

@@ -7,8 +7,7 @@ import asyncio
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-from conftest import (
+from scheduler_harness import (
     MONDAY,
     SPA,
     details,
@@ -18,6 +17,7 @@ from conftest import (
     phone,
     stamp,
 )
+
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.events.v1 import booking_pb2
 

@@ -8,8 +8,8 @@ import uuid
 import asyncpg
 import grpc
 import pytest
+from scheduler_harness import MONDAY, SPA, details, hold_request, local, phone, utc
 
-from conftest import MONDAY, SPA, details, hold_request, local, phone, utc
 from medspa.calendar.v1 import calendar_pb2 as pb
 
 pytestmark = pytest.mark.integration

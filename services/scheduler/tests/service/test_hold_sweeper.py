@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from scheduler_harness import MONDAY, SPA, hold_request, local, outbox_events, phone
 
-from conftest import MONDAY, SPA, hold_request, local, outbox_events, phone
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.events.v1 import booking_pb2
 from medspa_kit.outbox import NOTIFY_CHANNEL

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
+from scheduler_harness import MONDAY, SPA, hold_request, local
 
-from conftest import MONDAY, SPA, hold_request, local
 from medspa.calendar.v1 import calendar_pb2 as pb
 from scheduler.adapters.patients import Patients
 from scheduler.api import IcalFeeds, feed_path, feed_token

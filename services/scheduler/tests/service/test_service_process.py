@@ -17,8 +17,8 @@ import grpc
 import nats
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from scheduler_harness import MONDAY, SERVER, SPA, local, stamp
 
-from conftest import MONDAY, SERVER, SPA, local, stamp
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.calendar.v1 import calendar_pb2_grpc
 from medspa.events.v1 import booking_pb2

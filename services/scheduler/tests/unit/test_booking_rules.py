@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from scheduler_spa import LA, MONDAY, NOW, local
 
-from conftest import LA, MONDAY, NOW, local
 from scheduler.domain import appointments as life
 from scheduler.domain.appointments import Appointment, Status
 from scheduler.domain.availability import Booked, Busy

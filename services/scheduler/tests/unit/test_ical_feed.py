@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from conftest import NOW
+from scheduler_spa import NOW
+
 from scheduler.domain.appointments import Appointment, Status
 from scheduler.domain.ical import FeedEvent, initials, render
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from scheduler_spa import BEN, LA, MONDAY, NOW, local, make_spa, week
 
-from conftest import BEN, LA, MONDAY, NOW, local, make_spa, week
 from scheduler.domain.availability import Booked, Busy, SlotFilter, available_slots
 from scheduler.domain.errors import InvalidRequest
 from scheduler.domain.model import PartOfDay, ServiceRule

@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scheduler_spa import LA, local, make_spa
 
-from conftest import LA, local, make_spa
 from scheduler.domain.availability import Booked, Busy, SlotFilter, available_slots
 from scheduler.domain.model import PARTS_OF_DAY, PartOfDay
 
