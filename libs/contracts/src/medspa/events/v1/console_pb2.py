@@ -23,19 +23,30 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from medspa.common.v1 import common_pb2 as medspa_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1emedspa/events/v1/console.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x01\n\x0eHandoffClaimed\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x10\n\x08staff_id\x18\x04 \x01(\t\x12.\n\nclaimed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8f\x01\n\x0fHandoffResolved\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x10\n\x08staff_id\x18\x04 \x01(\t\x12\x12\n\nresolution\x18\x05 \x01(\t\x12\x19\n\x11returned_to_agent\x18\x06 \x01(\x08\"_\n\x12\x43onversationPaused\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x0e\n\x06paused\x18\x03 \x01(\x08\x12\x10\n\x08staff_id\x18\x04 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1emedspa/events/v1/console.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\x8f\x01\n\x0eHandoffClaimed\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x10\n\x08staff_id\x18\x04 \x01(\t\x12.\n\nclaimed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8f\x01\n\x0fHandoffResolved\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x10\n\x08staff_id\x18\x04 \x01(\t\x12\x12\n\nresolution\x18\x05 \x01(\t\x12\x19\n\x11returned_to_agent\x18\x06 \x01(\x08\"_\n\x12\x43onversationPaused\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x0e\n\x06paused\x18\x03 \x01(\x08\x12\x10\n\x08staff_id\x18\x04 \x01(\t\"\x91\x01\n\x0f\x41utonomyChanged\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12,\n\x08\x61utonomy\x18\x02 \x01(\x0e\x32\x1a.medspa.events.v1.Autonomy\x12\x10\n\x08staff_id\x18\x03 \x01(\t\x12.\n\nchanged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc4\x01\n\x0cStaffReplied\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x10\n\x08staff_id\x18\x03 \x01(\t\x12\x12\n\ncommand_id\x18\x04 \x01(\t\x12&\n\x04text\x18\x05 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12+\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x64raft_id\x18\x07 \x01(\t\"\xd4\x01\n\rDraftReviewed\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x10\n\x08\x64raft_id\x18\x03 \x01(\t\x12\x31\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0e\x32\x1f.medspa.events.v1.DraftDecision\x12\x10\n\x08staff_id\x18\x05 \x01(\t\x12\x12\n\ncommand_id\x18\x06 \x01(\t\x12/\n\x0breviewed_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*f\n\x08\x41utonomy\x12\x18\n\x14\x41UTONOMY_UNSPECIFIED\x10\x00\x12\x11\n\rAUTONOMY_FULL\x10\x01\x12\x18\n\x14\x41UTONOMY_AFTER_HOURS\x10\x02\x12\x13\n\x0f\x41UTONOMY_SHADOW\x10\x03*\x85\x01\n\rDraftDecision\x12\x1e\n\x1a\x44RAFT_DECISION_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44RAFT_DECISION_APPROVED\x10\x01\x12\x19\n\x15\x44RAFT_DECISION_EDITED\x10\x02\x12\x1c\n\x18\x44RAFT_DECISION_DISCARDED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'medspa.events.v1.console_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_HANDOFFCLAIMED']._serialized_start=86
-  _globals['_HANDOFFCLAIMED']._serialized_end=229
-  _globals['_HANDOFFRESOLVED']._serialized_start=232
-  _globals['_HANDOFFRESOLVED']._serialized_end=375
-  _globals['_CONVERSATIONPAUSED']._serialized_start=377
-  _globals['_CONVERSATIONPAUSED']._serialized_end=472
+  _globals['_AUTONOMY']._serialized_start=1067
+  _globals['_AUTONOMY']._serialized_end=1169
+  _globals['_DRAFTDECISION']._serialized_start=1172
+  _globals['_DRAFTDECISION']._serialized_end=1305
+  _globals['_HANDOFFCLAIMED']._serialized_start=117
+  _globals['_HANDOFFCLAIMED']._serialized_end=260
+  _globals['_HANDOFFRESOLVED']._serialized_start=263
+  _globals['_HANDOFFRESOLVED']._serialized_end=406
+  _globals['_CONVERSATIONPAUSED']._serialized_start=408
+  _globals['_CONVERSATIONPAUSED']._serialized_end=503
+  _globals['_AUTONOMYCHANGED']._serialized_start=506
+  _globals['_AUTONOMYCHANGED']._serialized_end=651
+  _globals['_STAFFREPLIED']._serialized_start=654
+  _globals['_STAFFREPLIED']._serialized_end=850
+  _globals['_DRAFTREVIEWED']._serialized_start=853
+  _globals['_DRAFTREVIEWED']._serialized_end=1065
 # @@protoc_insertion_point(module_scope)

@@ -17,10 +17,21 @@ class HandoffPriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     HANDOFF_PRIORITY_NORMAL: _ClassVar[HandoffPriority]
     HANDOFF_PRIORITY_URGENT: _ClassVar[HandoffPriority]
     HANDOFF_PRIORITY_HIGH: _ClassVar[HandoffPriority]
+
+class TurnAuthor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TURN_AUTHOR_UNSPECIFIED: _ClassVar[TurnAuthor]
+    TURN_AUTHOR_PATIENT: _ClassVar[TurnAuthor]
+    TURN_AUTHOR_AGENT: _ClassVar[TurnAuthor]
+    TURN_AUTHOR_STAFF: _ClassVar[TurnAuthor]
 HANDOFF_PRIORITY_UNSPECIFIED: HandoffPriority
 HANDOFF_PRIORITY_NORMAL: HandoffPriority
 HANDOFF_PRIORITY_URGENT: HandoffPriority
 HANDOFF_PRIORITY_HIGH: HandoffPriority
+TURN_AUTHOR_UNSPECIFIED: TurnAuthor
+TURN_AUTHOR_PATIENT: TurnAuthor
+TURN_AUTHOR_AGENT: TurnAuthor
+TURN_AUTHOR_STAFF: TurnAuthor
 
 class IntentDetected(_message.Message):
     __slots__ = ("spa_id", "conversation_id", "intent", "service_id", "channel")
@@ -99,15 +110,47 @@ class ConversationSummarized(_message.Message):
     def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., summary: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., outcome: _Optional[str] = ..., turns: _Optional[int] = ...) -> None: ...
 
 class ReplyDrafted(_message.Message):
-    __slots__ = ("spa_id", "conversation_id", "draft", "channel", "intent")
+    __slots__ = ("spa_id", "conversation_id", "draft", "channel", "intent", "patient_phone", "drafted_at")
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     DRAFT_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     INTENT_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    DRAFTED_AT_FIELD_NUMBER: _ClassVar[int]
     spa_id: str
     conversation_id: str
     draft: _common_pb2.Sealed
     channel: _common_pb2.Channel
     intent: str
-    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., draft: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., intent: _Optional[str] = ...) -> None: ...
+    patient_phone: _common_pb2.Sealed
+    drafted_at: _timestamp_pb2.Timestamp
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., draft: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., intent: _Optional[str] = ..., patient_phone: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., drafted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ConversationTurn(_message.Message):
+    __slots__ = ("spa_id", "conversation_id", "seq", "author", "channel", "text", "at", "patient_phone", "intent", "message_ref", "draft", "patient_id")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_REF_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    conversation_id: str
+    seq: int
+    author: TurnAuthor
+    channel: _common_pb2.Channel
+    text: _common_pb2.Sealed
+    at: _timestamp_pb2.Timestamp
+    patient_phone: _common_pb2.Sealed
+    intent: str
+    message_ref: str
+    draft: bool
+    patient_id: str
+    def __init__(self, spa_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., seq: _Optional[int] = ..., author: _Optional[_Union[TurnAuthor, str]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., text: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., patient_phone: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., intent: _Optional[str] = ..., message_ref: _Optional[str] = ..., draft: _Optional[bool] = ..., patient_id: _Optional[str] = ...) -> None: ...
