@@ -43,6 +43,7 @@ EVENTS: dict[str, type[Message]] = {
     "intake.completed": conversation_pb2.IntakeCompleted,
     "conversation.summarized": conversation_pb2.ConversationSummarized,
     "reply.drafted": conversation_pb2.ReplyDrafted,
+    "conversation.turn": conversation_pb2.ConversationTurn,
     "booking.held": booking_pb2.BookingHeld,
     "booking.confirmed": booking_pb2.BookingConfirmed,
     "booking.rescheduled": booking_pb2.BookingRescheduled,
@@ -62,6 +63,9 @@ EVENTS: dict[str, type[Message]] = {
     "handoff.claimed": console_pb2.HandoffClaimed,
     "handoff.resolved": console_pb2.HandoffResolved,
     "conversation.paused": console_pb2.ConversationPaused,
+    "autonomy.changed": console_pb2.AutonomyChanged,
+    "staff.replied": console_pb2.StaffReplied,
+    "draft.reviewed": console_pb2.DraftReviewed,
 }
 COMMANDS: dict[str, type[Message]] = {
     "message.send": commands_pb2.SendMessage,
