@@ -56,9 +56,9 @@ NOW = int(datetime(2026, 11, 30, 6, 0, tzinfo=LA).timestamp())
 PROVIDERS = 6
 APPOINTMENTS = 2_000
 DAYS = 14
-SAMPLES = 300
+SAMPLES = 200
 CLIENTS = 50
-HOLD_SECONDS = 6.0
+HOLD_SECONDS = 5.0
 KEY = os.urandom(32), os.urandom(32)
 
 
