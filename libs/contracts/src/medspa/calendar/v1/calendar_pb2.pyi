@@ -314,3 +314,69 @@ class ListAppointmentsResponse(_message.Message):
     APPOINTMENTS_FIELD_NUMBER: _ClassVar[int]
     appointments: _containers.RepeatedCompositeFieldContainer[Appointment]
     def __init__(self, appointments: _Optional[_Iterable[_Union[Appointment, _Mapping]]] = ...) -> None: ...
+
+class GetPatientContactsRequest(_message.Message):
+    __slots__ = ("spa_id", "patient_ids", "purpose")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    patient_ids: _containers.RepeatedScalarFieldContainer[str]
+    purpose: str
+    def __init__(self, spa_id: _Optional[str] = ..., patient_ids: _Optional[_Iterable[str]] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class PatientContact(_message.Message):
+    __slots__ = ("patient_id", "phone_e164", "time_zone", "marketing_consent", "marketing_consent_at")
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PHONE_E164_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    MARKETING_CONSENT_FIELD_NUMBER: _ClassVar[int]
+    MARKETING_CONSENT_AT_FIELD_NUMBER: _ClassVar[int]
+    patient_id: str
+    phone_e164: str
+    time_zone: str
+    marketing_consent: bool
+    marketing_consent_at: _timestamp_pb2.Timestamp
+    def __init__(self, patient_id: _Optional[str] = ..., phone_e164: _Optional[str] = ..., time_zone: _Optional[str] = ..., marketing_consent: _Optional[bool] = ..., marketing_consent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetPatientContactsResponse(_message.Message):
+    __slots__ = ("contacts",)
+    CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    contacts: _containers.RepeatedCompositeFieldContainer[PatientContact]
+    def __init__(self, contacts: _Optional[_Iterable[_Union[PatientContact, _Mapping]]] = ...) -> None: ...
+
+class ListWaitlistRequest(_message.Message):
+    __slots__ = ("spa_id", "service_id", "provider_id", "start", "end", "max_results")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    MAX_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    service_id: str
+    provider_id: str
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    max_results: int
+    def __init__(self, spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_results: _Optional[int] = ...) -> None: ...
+
+class WaitlistEntry(_message.Message):
+    __slots__ = ("entry_id", "patient_id", "service_id", "provider_id", "created_at")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    patient_id: str
+    service_id: str
+    provider_id: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, entry_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListWaitlistResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[WaitlistEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[WaitlistEntry, _Mapping]]] = ...) -> None: ...

@@ -74,6 +74,16 @@ class CalendarServiceStub:
                 request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListAppointmentsRequest.SerializeToString,
                 response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListAppointmentsResponse.FromString,
                 _registered_method=True)
+        self.GetPatientContacts = channel.unary_unary(
+                '/medspa.calendar.v1.CalendarService/GetPatientContacts',
+                request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.GetPatientContactsRequest.SerializeToString,
+                response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.GetPatientContactsResponse.FromString,
+                _registered_method=True)
+        self.ListWaitlist = channel.unary_unary(
+                '/medspa.calendar.v1.CalendarService/ListWaitlist',
+                request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistRequest.SerializeToString,
+                response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistResponse.FromString,
+                _registered_method=True)
 
 
 class CalendarServiceServicer:
@@ -131,6 +141,21 @@ class CalendarServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPatientContacts(self, request, context):
+        """How to reach patients, for outreach at send time: one call for a batch of ids.
+        Unknown ids are left out of the answer. Each read is audited with `purpose`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWaitlist(self, request, context):
+        """Patients waiting for a slot like this one, first come first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CalendarServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -173,6 +198,16 @@ def add_CalendarServiceServicer_to_server(servicer, server):
                     servicer.ListAppointments,
                     request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListAppointmentsRequest.FromString,
                     response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListAppointmentsResponse.SerializeToString,
+            ),
+            'GetPatientContacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPatientContacts,
+                    request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.GetPatientContactsRequest.FromString,
+                    response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.GetPatientContactsResponse.SerializeToString,
+            ),
+            'ListWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWaitlist,
+                    request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistRequest.FromString,
+                    response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -391,6 +426,60 @@ class CalendarService:
             '/medspa.calendar.v1.CalendarService/ListAppointments',
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListAppointmentsRequest.SerializeToString,
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListAppointmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPatientContacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medspa.calendar.v1.CalendarService/GetPatientContacts',
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.GetPatientContactsRequest.SerializeToString,
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.GetPatientContactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medspa.calendar.v1.CalendarService/ListWaitlist',
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistRequest.SerializeToString,
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistResponse.FromString,
             options,
             channel_credentials,
             insecure,

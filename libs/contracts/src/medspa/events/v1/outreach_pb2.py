@@ -23,17 +23,24 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from medspa.common.v1 import common_pb2 as medspa_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fmedspa/events/v1/outreach.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x01\n\x0cOutreachSent\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x04 \x01(\t\x12\x12\n\ncommand_id\x18\x05 \x01(\t\x12+\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"O\n\x0fOutreachSkipped\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fmedspa/events/v1/outreach.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\xe6\x02\n\x0cOutreachSent\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x04 \x01(\t\x12\x12\n\ncommand_id\x18\x05 \x01(\t\x12+\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\npatient_id\x18\x07 \x01(\t\x12*\n\x08to_phone\x18\x08 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x0f\n\x07\x63hannel\x18\t \x01(\t\x12\x15\n\rexpects_reply\x18\n \x01(\t\x12\x10\n\x08offer_id\x18\x0b \x01(\t\x12\x0f\n\x07\x63hoices\x18\x0c \x01(\x05\x12\x30\n\x0ctriggered_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nservice_id\x18\x0e \x01(\t\"{\n\x0fOutreachSkipped\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x12\n\npatient_id\x18\x05 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x06 \x01(\t\"\xa3\x02\n\x0fOutreachReplied\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\x12\x0e\n\x06job_id\x18\x03 \x01(\t\x12\x10\n\x08offer_id\x18\x04 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x05 \x01(\t\x12-\n\x06\x61nswer\x18\x06 \x01(\x0e\x32\x1d.medspa.events.v1.ReplyAnswer\x12\x0e\n\x06\x63hoice\x18\x07 \x01(\x05\x12\x17\n\x0f\x63onversation_id\x18\x08 \x01(\t\x12,\n\nfrom_phone\x18\t \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12.\n\nreplied_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8a\x02\n\x11\x42ookingAttributed\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x02 \x01(\t\x12\x12\n\npatient_id\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x0e\n\x06job_id\x18\x05 \x01(\t\x12.\n\ntouched_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tbooked_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nservice_id\x18\x08 \x01(\t\x12&\n\x05value\x18\t \x01(\x0b\x32\x17.medspa.common.v1.Money*\xae\x01\n\x0bReplyAnswer\x12\x1c\n\x18REPLY_ANSWER_UNSPECIFIED\x10\x00\x12\x18\n\x14REPLY_ANSWER_CONFIRM\x10\x01\x12\x1b\n\x17REPLY_ANSWER_RESCHEDULE\x10\x02\x12\x17\n\x13REPLY_ANSWER_ACCEPT\x10\x03\x12\x18\n\x14REPLY_ANSWER_DECLINE\x10\x04\x12\x17\n\x13REPLY_ANSWER_CHOOSE\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'medspa.events.v1.outreach_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OUTREACHSENT']._serialized_start=87
-  _globals['_OUTREACHSENT']._serialized_end=236
-  _globals['_OUTREACHSKIPPED']._serialized_start=238
-  _globals['_OUTREACHSKIPPED']._serialized_end=317
+  _globals['_REPLYANSWER']._serialized_start=1167
+  _globals['_REPLYANSWER']._serialized_end=1341
+  _globals['_OUTREACHSENT']._serialized_start=118
+  _globals['_OUTREACHSENT']._serialized_end=476
+  _globals['_OUTREACHSKIPPED']._serialized_start=478
+  _globals['_OUTREACHSKIPPED']._serialized_end=601
+  _globals['_OUTREACHREPLIED']._serialized_start=604
+  _globals['_OUTREACHREPLIED']._serialized_end=895
+  _globals['_BOOKINGATTRIBUTED']._serialized_start=898
+  _globals['_BOOKINGATTRIBUTED']._serialized_end=1164
 # @@protoc_insertion_point(module_scope)
