@@ -60,6 +60,8 @@ EVENTS: dict[str, type[Message]] = {
     "policy.told": deposit_pb2.CancellationPolicyTold,
     "outreach.sent": outreach_pb2.OutreachSent,
     "outreach.skipped": outreach_pb2.OutreachSkipped,
+    "outreach.replied": outreach_pb2.OutreachReplied,
+    "outreach.attributed": outreach_pb2.BookingAttributed,
     "handoff.claimed": console_pb2.HandoffClaimed,
     "handoff.resolved": console_pb2.HandoffResolved,
     "conversation.paused": console_pb2.ConversationPaused,
