@@ -10,6 +10,7 @@ Stripe stops retrying it.
 from __future__ import annotations
 
 import logging
+import time
 
 import stripe
 from fastapi import APIRouter, Request, Response
@@ -91,6 +92,17 @@ def news_from(event: StripeEvent) -> ProviderNews | None:
     )
 
 
+def _not_from_the_future(header: str, tolerance_s: int) -> None:
+    """Stripe's library bounds only a signature's age; a timestamp ahead of our
+    clock by more than the tolerance would keep a captured request replayable
+    for longer, so it is refused too."""
+    stamps = [part[2:] for part in header.split(",") if part.startswith("t=")]
+    if not stamps or not stamps[0].isdigit() or int(stamps[0]) > time.time() + tolerance_s:
+        raise stripe.SignatureVerificationError(  # type: ignore[no-untyped-call]
+            "timestamp ahead of the clock", header
+        )
+
+
 def router(binding: Binding) -> APIRouter:
     routes = APIRouter()
 
@@ -100,13 +112,12 @@ def router(binding: Binding) -> APIRouter:
         if bound.webhook_secret is None:
             return Response(status_code=404)
         payload = await request.body()
+        header = request.headers.get("stripe-signature", "")
         try:
             stripe.WebhookSignature.verify_header(
-                payload.decode("utf-8"),
-                request.headers.get("stripe-signature", ""),
-                bound.webhook_secret,
-                bound.webhook_tolerance_s,
+                payload.decode("utf-8"), header, bound.webhook_secret, bound.webhook_tolerance_s
             )
+            _not_from_the_future(header, bound.webhook_tolerance_s)
             event = StripeEvent.model_validate_json(payload)
             news = news_from(event)
         except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:

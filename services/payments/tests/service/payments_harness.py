@@ -26,8 +26,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from medspa.common.v1.common_pb2 import Money
-from medspa.events.v1 import booking_pb2
+from medspa.common.v1.common_pb2 import CHANNEL_SMS, Money
+from medspa.events.v1 import booking_pb2, deposit_pb2
 from medspa_kit.crypto import FieldCipher, Purpose, dev_keyring
 from medspa_kit.db import create_pool
 from medspa_kit.envelope import Envelope
@@ -332,4 +332,31 @@ def cancelled(
 ) -> booking_pb2.BookingCancelled:
     return booking_pb2.BookingCancelled(
         booking=item, cancelled_by=by, inside_cancellation_window=inside_window
+    )
+
+
+def policy_told(
+    service: Payments,
+    item: booking_pb2.Booking,
+    *,
+    phone: str = "+14155550123",
+    answer_text: str = "Yes, that's fine",
+    with_appointment: bool = True,
+) -> deposit_pb2.CancellationPolicyTold:
+    """What the agent says after reading the policy and hearing the answer."""
+    told_at = service.clock.now() - timedelta(minutes=1)
+    return deposit_pb2.CancellationPolicyTold(
+        spa_id=SPA,
+        conversation_id=item.conversation_id,
+        appointment_id=item.appointment_id if with_appointment else "",
+        patient_id=item.patient_id,
+        policy_version="faq-cancel-v3",
+        policy_text="Cancel 48 hours ahead or the deposit is kept.",
+        channel=CHANNEL_SMS,
+        told_at=stamp(told_at),
+        answer=deposit_pb2.POLICY_ANSWER_ACCEPTED,
+        answered_at=stamp(told_at + timedelta(seconds=40)),
+        answer_text=service.cipher.seal(answer_text, Purpose.SMS_BODY),
+        message_ref="SM0123456789abcdef0123456789abcdef",
+        patient_phone=service.cipher.seal(phone, Purpose.PHONE),
     )

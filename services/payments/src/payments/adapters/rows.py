@@ -33,6 +33,7 @@ class Record:
     expires_at: datetime
     policy_version: str
     policy_text: str
+    created_at: datetime
     link_ref: str | None = None
     payment_url: str | None = None
     payment_ref: str | None = None
@@ -40,7 +41,6 @@ class Record:
     paid_at: datetime | None = None
     dispute_ref: str | None = None
     disputed_at: datetime | None = None
-    created_at: datetime | None = None
 
     @property
     def id(self) -> str:
@@ -108,9 +108,9 @@ async def insert(conn: asyncpg.Connection, record: Record) -> None:
         "INSERT INTO deposits (id, spa_id, appointment_id, first_appointment_id, conversation_id,"
         " patient_id, service_id, provider_id, appointment_start, currency, amount_minor,"
         " held_card_minor, held_credit_minor, refund_rule, window_hours, state, reason, provider,"
-        " link_ref, payment_url, expires_at, policy_version, policy_text)"
+        " link_ref, payment_url, expires_at, policy_version, policy_text, created_at, updated_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-        " $18, $19, $20, $21, $22, $23)",
+        " $18, $19, $20, $21, $22, $23, $24, $24)",
         uuid.UUID(d.id),
         d.spa_id,
         d.appointment_id,
@@ -134,6 +134,7 @@ async def insert(conn: asyncpg.Connection, record: Record) -> None:
         record.expires_at,
         record.policy_version,
         record.policy_text,
+        record.created_at,
     )
 
 
@@ -220,15 +221,17 @@ async def next_expiry(conn: asyncpg.Connection) -> datetime | None:
 async def add_history(
     conn: asyncpg.Connection,
     deposit_id: str,
+    at: datetime,
     from_state: State | None,
     to_state: State,
     trigger: str,
     detail: dict[str, object],
 ) -> int:
     history_id: int = await conn.fetchval(
-        "INSERT INTO deposit_history (deposit_id, from_state, to_state, trigger, detail)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO deposit_history (deposit_id, at, from_state, to_state, trigger, detail)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         uuid.UUID(deposit_id),
+        at,
         from_state.value if from_state else None,
         to_state.value,
         trigger,

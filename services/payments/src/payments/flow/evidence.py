@@ -125,7 +125,7 @@ class PolicyEvidence:
                 record.spa_id,
                 appointments,
                 record.conversation_id,
-                record.created_at or record.expires_at,
+                record.created_at,
             )
         )
 
@@ -207,7 +207,7 @@ class PolicyEvidence:
                 "provider": record.provider,
                 "payment_ref": record.payment_ref,
                 "paid_at": record.paid_at.isoformat() if record.paid_at else None,
-                "requested_at": record.created_at.isoformat() if record.created_at else None,
+                "requested_at": record.created_at.isoformat(),
                 "dispute_ref": record.dispute_ref,
             },
             "terms_on_payment_page": {

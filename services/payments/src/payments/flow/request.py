@@ -101,6 +101,7 @@ class DepositRequests:
             expires_at=expires_at,
             policy_version=policy_version(policy),
             policy_text=policy,
+            created_at=self._clock.now(),
         )
         detail = {"event_id": envelope.id, "credit_applied": credit.minor}
         if not record.due.positive:

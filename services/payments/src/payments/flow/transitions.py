@@ -76,7 +76,7 @@ class Transitions:
         """History without a change of state (a dispute opened, say)."""
         await rows.save(conn, record)
         state = record.deposit.state
-        await rows.add_history(conn, record.id, state, state, what, detail)
+        await rows.add_history(conn, record.id, self._clock.now(), state, state, what, detail)
 
     async def _carry_out(
         self,
@@ -89,7 +89,7 @@ class Transitions:
     ) -> None:
         now = self._clock.now()
         history_id = await rows.add_history(
-            conn, record.id, from_state, record.deposit.state, trigger, detail
+            conn, record.id, now, from_state, record.deposit.state, trigger, detail
         )
         await ledger.post(conn, record.id, record.spa_id, record.patient_id, result.postings, now)
         for effect in result.effects:
