@@ -336,7 +336,8 @@ def cancelled(
 
 
 def policy_told(
-    service: Payments,
+    clock: FakeClock,
+    cipher: FieldCipher,
     item: booking_pb2.Booking,
     *,
     phone: str = "+14155550123",
@@ -344,7 +345,7 @@ def policy_told(
     with_appointment: bool = True,
 ) -> deposit_pb2.CancellationPolicyTold:
     """What the agent says after reading the policy and hearing the answer."""
-    told_at = service.clock.now() - timedelta(minutes=1)
+    told_at = clock.now() - timedelta(minutes=1)
     return deposit_pb2.CancellationPolicyTold(
         spa_id=SPA,
         conversation_id=item.conversation_id,
@@ -356,7 +357,7 @@ def policy_told(
         told_at=stamp(told_at),
         answer=deposit_pb2.POLICY_ANSWER_ACCEPTED,
         answered_at=stamp(told_at + timedelta(seconds=40)),
-        answer_text=service.cipher.seal(answer_text, Purpose.SMS_BODY),
+        answer_text=cipher.seal(answer_text, Purpose.SMS_BODY),
         message_ref="SM0123456789abcdef0123456789abcdef",
-        patient_phone=service.cipher.seal(phone, Purpose.PHONE),
+        patient_phone=cipher.seal(phone, Purpose.PHONE),
     )

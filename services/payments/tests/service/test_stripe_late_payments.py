@@ -56,7 +56,7 @@ async def lapsed_then_paid(
     """The patient pays on Stripe's page just before payments closes the lapsed
     link: the payment is found when payments tries to close it."""
     if told:
-        await service.publish(policy_told(service, item))
+        await service.publish(policy_told(service.clock, service.cipher, item))
     await service.publish(held(service.clock, item))
     [asked] = await service.events("deposit.requested", item.appointment_id)
     session = fake.complete(fake.session_for(asked.deposit_id)["id"])
@@ -139,7 +139,9 @@ async def test_a_payment_the_scheduler_released_before_seeing_is_held_again(
     stripe_payments: Payments, fake_stripe: FakeStripe
 ) -> None:
     item = a_booking(stripe_payments)
-    await stripe_payments.publish(policy_told(stripe_payments, item, with_appointment=False))
+    await stripe_payments.publish(
+        policy_told(stripe_payments.clock, stripe_payments.cipher, item, with_appointment=False)
+    )
     row = await paid_by_webhook(stripe_payments, fake_stripe, item)
     # The scheduler's sweeper let the hold go before it read deposit.paid.
     stripe_payments.calendar.statuses[item.appointment_id] = HoldStatus.HELD
@@ -217,7 +219,7 @@ async def test_a_dispute_is_answered_with_what_the_patient_was_told(
     stripe_payments: Payments, fake_stripe: FakeStripe
 ) -> None:
     item = a_booking(stripe_payments)
-    await stripe_payments.publish(policy_told(stripe_payments, item))
+    await stripe_payments.publish(policy_told(stripe_payments.clock, stripe_payments.cipher, item))
     row = await paid_by_webhook(stripe_payments, fake_stripe, item)
     await stripe_payments.publish(booking_pb2.BookingNoShow(booking=item))
     await stripe_payments.events("deposit.forfeited", item.appointment_id)
