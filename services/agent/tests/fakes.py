@@ -61,7 +61,9 @@ class FakeCalendar:
     async def providers(self, spa_id: str, service_id: str) -> list[ProviderInfo]:
         self._check("ListProviders")
         spa = self.spas.get(spa_id)
-        return [ProviderInfo(p.id, p.name, p.credential.value) for p in spa.providers_for(service_id)]
+        return [
+            ProviderInfo(p.id, p.name, p.credential.value) for p in spa.providers_for(service_id)
+        ]
 
     def _busy(self, provider_id: str, start: datetime, end: datetime) -> bool:
         return any(
@@ -98,7 +100,9 @@ class FakeCalendar:
                                 and moment < datetime.combine(day, b.end, tzinfo=tz)
                                 for b in shift.breaks
                             )
-                            if not in_break and not self._busy(provider.id, moment, moment + length):
+                            if not in_break and not self._busy(
+                                provider.id, moment, moment + length
+                            ):
                                 found.append(
                                     Offer(service_id, provider.id, provider.name,
                                           moment.astimezone(UTC), (moment + length).astimezone(UTC))
@@ -153,12 +157,19 @@ class FakeCalendar:
         returning = request.phone in self.patients
         if service.consult_required_for_new and not returning:
             consult = next(s for s in spa.services if s.category.value == "consult")
-            alternatives = self._slots(spa.id, consult.id, offer.start - timedelta(days=2), offer.start + timedelta(days=7))
+            alternatives = self._slots(
+                spa.id, consult.id, offer.start - timedelta(days=2), offer.start + timedelta(days=7)
+            )
             raise SlotUnavailable("consult_required", alternatives[:3])
         if offer.start < self.now + timedelta(hours=service.lead_time_hours):
             raise CalendarRefused("INVALID_ARGUMENT: inside_lead_time")
         if self._busy(offer.provider_id, offer.start, offer.end):
-            nearby = self._slots(spa.id, offer.service_id, offer.start - timedelta(days=2), offer.start + timedelta(days=7))
+            nearby = self._slots(
+                spa.id,
+                offer.service_id,
+                offer.start - timedelta(days=2),
+                offer.start + timedelta(days=7),
+            )
             nearby.sort(key=lambda o: abs((o.start - offer.start).total_seconds()))
             raise SlotUnavailable("slot_taken", nearby[:3])
         patient_id = self.patients.setdefault(request.phone, str(uuid.uuid4()))
@@ -187,19 +198,25 @@ class FakeCalendar:
         self.booked[appointment_id] = appt
         return appt
 
-    async def cancel(self, spa_id: str, appointment_id: str, request_id: str, reason: str) -> Appointment:
+    async def cancel(
+        self, spa_id: str, appointment_id: str, request_id: str, reason: str
+    ) -> Appointment:
         self._check("Cancel")
         appt = replace(self.booked[appointment_id], status="cancelled")
         self.booked[appointment_id] = appt
         return appt
 
-    async def appointments(self, spa_id: str, patient_id: str, since: datetime) -> list[Appointment]:
+    async def appointments(
+        self, spa_id: str, patient_id: str, since: datetime
+    ) -> list[Appointment]:
         self._check("ListAppointments")
         return sorted(
             (
                 a
                 for a in self.booked.values()
-                if a.patient_id == patient_id and a.status in ("held", "confirmed") and a.end > since
+                if a.patient_id == patient_id
+                and a.status in ("held", "confirmed")
+                and a.end > since
             ),
             key=lambda a: a.start,
         )

@@ -80,6 +80,12 @@ def choose(text: str, offered: Sequence[OfferView]) -> Choice:
         n = number_in(m.group("n"))
         if n is not None and 1 <= n <= count:
             return Choice(n - 1)
+    # "is 1 still ok?", "I'll take 2": one small number and nothing that reads as a time.
+    numbers = [w for w in words if w.isdigit()]
+    if len(numbers) == 1 and not re.search(r"\d\s?(am|pm)\b|\d:|\d(st|nd|rd|th)\b|/", t):
+        n = int(numbers[0])
+        if 1 <= n <= count:
+            return Choice(n - 1)
     if m := _ORDINAL.search(t):
         raw = m.group("n")
         n = count if raw == "last" else number_in(raw)
