@@ -34,8 +34,8 @@ class Words:
     def say(self, key: str, **values: object) -> str:
         return self._catalog.say(key, **values)
 
-    def has(self, key: str) -> bool:
-        return key in self._catalog.keys()
+    def keys(self) -> set[str]:
+        return self._catalog.keys()
 
     def when(self, instant: datetime) -> str:
         return instant.astimezone(self._tz).strftime(self.say("format.when"))
