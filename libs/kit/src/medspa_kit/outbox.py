@@ -33,16 +33,18 @@ _TRANSIENT = (
 
 async def record(conn: asyncpg.Connection, envelope: Envelope, namespace: str) -> None:
     """Write the event into the outbox; call inside the change's transaction."""
+    # One round trip: the insert, and a notify that wakes the relay at commit (the
+    # relay also polls, so a lost notify only delays).
     await conn.execute(
-        "INSERT INTO outbox (event_id, subject, headers, payload) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (event_id) DO NOTHING",
+        "WITH written AS (INSERT INTO outbox (event_id, subject, headers, payload)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING)"
+        " SELECT pg_notify($5, current_schema())",
         envelope.id,
         envelope.subject(namespace),
         json.dumps(envelope.headers()),
         envelope.payload,
+        NOTIFY_CHANNEL,
     )
-    # Wakes the relay at commit; the relay also polls, so a lost notify only delays.
-    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
 
 
 class OutboxRelay:
