@@ -1,0 +1,1 @@
+"""PostgreSQL read models, the live feed, and the scheduler's calendar over gRPC."""

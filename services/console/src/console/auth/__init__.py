@@ -1,0 +1,1 @@
+"""Staff access: accounts, passwords, sessions, CSRF, bearer tokens and OIDC sign-in."""

@@ -1,0 +1,1 @@
+"""The staff web app (server-rendered pages) and its JSON API under /v1/."""

@@ -1,0 +1,94 @@
+"""From read models to the API's shapes, with each deadline's standing at this moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from console.adapters.conversations import ConversationView, TurnView
+from console.adapters.inbox import AlertView, CallbackView, DraftView, HandoffView
+from console.domain.deadlines import standing, waited
+from console.ports import AppointmentInfo
+from console.web import schemas
+
+
+def deadline(
+    started: datetime, due: datetime, now: datetime, answered: datetime | None
+) -> schemas.Deadline:
+    clock = standing(started, due, now, answered)
+    return schemas.Deadline(
+        due_at=due, standing=clock.standing.value, seconds_left=clock.seconds_left
+    )
+
+
+def handoff(h: HandoffView, now: datetime) -> schemas.Handoff:
+    answered = h.first_response_at or h.resolved_at
+    return schemas.Handoff(
+        id=h.id,
+        conversation_id=h.conversation_id,
+        reason=h.reason,
+        priority=h.priority,  # type: ignore[arg-type]
+        channel=h.channel,
+        summary=h.summary,
+        phone=h.phone,
+        captured=h.captured,
+        assigned_role=h.assigned_role,
+        requested_at=h.requested_at,
+        waited=waited(h.requested_at, answered or now),
+        deadline=deadline(h.requested_at, h.due_at, now, answered),
+        status=h.status,  # type: ignore[arg-type]
+        claimed_by=h.claimed_by_name or h.claimed_by,
+        claimed_at=h.claimed_at,
+        first_response_at=h.first_response_at,
+        resolved_at=h.resolved_at,
+        resolution=h.resolution,
+        returned_to_agent=h.returned_to_agent,
+    )
+
+
+def turn(t: TurnView) -> schemas.Turn:
+    return schemas.Turn(
+        id=t.id, author=t.author, channel=t.channel, text=t.text, at=t.at,  # type: ignore[arg-type]
+        draft=t.draft, stumbles=list(t.stumbles),
+    )  # fmt: skip
+
+
+def conversation(c: ConversationView) -> schemas.Conversation:
+    return schemas.Conversation(
+        id=c.id, channel=c.channel, started_at=c.started_at, last_at=c.last_at, paused=c.paused,
+        outcome=c.outcome, phone=c.phone, summary=c.summary, patient_id=c.patient_id,
+    )  # fmt: skip
+
+
+def conversation_detail(c: ConversationView, turns: list[TurnView]) -> schemas.ConversationDetail:
+    return schemas.ConversationDetail(
+        **conversation(c).model_dump(), turns=[turn(t) for t in turns]
+    )
+
+
+def draft(d: DraftView, now: datetime) -> schemas.Draft:
+    answered = None if d.status == "pending" else d.drafted_at
+    return schemas.Draft(
+        id=d.id, conversation_id=d.conversation_id, text=d.text, channel=d.channel,
+        intent=d.intent, drafted_at=d.drafted_at, status=d.status,
+        deadline=deadline(d.drafted_at, d.due_at, now, answered),
+    )  # fmt: skip
+
+
+def callback(c: CallbackView, now: datetime) -> schemas.Callback:
+    return schemas.Callback(
+        id=c.id, source=c.source, reason=c.reason, phone=c.phone,  # type: ignore[arg-type]
+        conversation_id=c.conversation_id, handoff_id=c.handoff_id, requested_at=c.requested_at,
+        deadline=deadline(c.requested_at, c.due_at, now, c.done_at), status=c.status,  # type: ignore[arg-type]
+        done_at=c.done_at, done_how=c.done_how,
+    )  # fmt: skip
+
+
+def alert(a: AlertView) -> schemas.Alert:
+    return schemas.Alert(
+        id=a.id, kind=a.kind, subject_id=a.subject_id, due_at=a.due_at,  # type: ignore[arg-type]
+        raised_at=a.raised_at, acknowledged_at=a.acknowledged_at,
+    )  # fmt: skip
+
+
+def appointment(a: AppointmentInfo) -> schemas.Appointment:
+    return schemas.Appointment(**a.__dict__)
