@@ -41,6 +41,12 @@ class CancelledBy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CANCELLED_BY_PATIENT: _ClassVar[CancelledBy]
     CANCELLED_BY_SPA: _ClassVar[CancelledBy]
     CANCELLED_BY_SYSTEM: _ClassVar[CancelledBy]
+
+class VisitOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VISIT_OUTCOME_UNSPECIFIED: _ClassVar[VisitOutcome]
+    VISIT_OUTCOME_COMPLETED: _ClassVar[VisitOutcome]
+    VISIT_OUTCOME_NO_SHOW: _ClassVar[VisitOutcome]
 PRICE_KIND_UNSPECIFIED: PriceKind
 PRICE_KIND_FIXED: PriceKind
 PRICE_KIND_PER_UNIT: PriceKind
@@ -60,6 +66,9 @@ CANCELLED_BY_UNSPECIFIED: CancelledBy
 CANCELLED_BY_PATIENT: CancelledBy
 CANCELLED_BY_SPA: CancelledBy
 CANCELLED_BY_SYSTEM: CancelledBy
+VISIT_OUTCOME_UNSPECIFIED: VisitOutcome
+VISIT_OUTCOME_COMPLETED: VisitOutcome
+VISIT_OUTCOME_NO_SHOW: VisitOutcome
 
 class Price(_message.Message):
     __slots__ = ("kind", "amount", "unit", "typical_units_min", "typical_units_max")
@@ -285,6 +294,32 @@ class CancelRequest(_message.Message):
     cancelled_by: CancelledBy
     reason: str
     def __init__(self, spa_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., request_id: _Optional[str] = ..., cancelled_by: _Optional[_Union[CancelledBy, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RescheduleRequest(_message.Message):
+    __slots__ = ("spa_id", "appointment_id", "request_id", "start", "provider_id")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    appointment_id: str
+    request_id: str
+    start: _timestamp_pb2.Timestamp
+    provider_id: str
+    def __init__(self, spa_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., request_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provider_id: _Optional[str] = ...) -> None: ...
+
+class CloseAppointmentRequest(_message.Message):
+    __slots__ = ("spa_id", "appointment_id", "request_id", "outcome")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    appointment_id: str
+    request_id: str
+    outcome: VisitOutcome
+    def __init__(self, spa_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., request_id: _Optional[str] = ..., outcome: _Optional[_Union[VisitOutcome, str]] = ...) -> None: ...
 
 class GetAppointmentRequest(_message.Message):
     __slots__ = ("spa_id", "appointment_id")

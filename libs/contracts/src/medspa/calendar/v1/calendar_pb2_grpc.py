@@ -64,6 +64,16 @@ class CalendarServiceStub:
                 request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.CancelRequest.SerializeToString,
                 response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.FromString,
                 _registered_method=True)
+        self.Reschedule = channel.unary_unary(
+                '/medspa.calendar.v1.CalendarService/Reschedule',
+                request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.RescheduleRequest.SerializeToString,
+                response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.FromString,
+                _registered_method=True)
+        self.CloseAppointment = channel.unary_unary(
+                '/medspa.calendar.v1.CalendarService/CloseAppointment',
+                request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.CloseAppointmentRequest.SerializeToString,
+                response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.FromString,
+                _registered_method=True)
         self.GetAppointment = channel.unary_unary(
                 '/medspa.calendar.v1.CalendarService/GetAppointment',
                 request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.GetAppointmentRequest.SerializeToString,
@@ -129,6 +139,24 @@ class CalendarServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Reschedule(self, request, context):
+        """Moves a held or confirmed appointment to a new start (and perhaps provider).
+        A taken slot answers FAILED_PRECONDITION with alternatives (HoldConflict),
+        like HoldSlot; booking.rescheduled says whether the move was inside the
+        cancellation window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseAppointment(self, request, context):
+        """Staff mark a confirmed visit completed or a no-show once it has started
+        (booking.completed / booking.no_show).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetAppointment(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -187,6 +215,16 @@ def add_CalendarServiceServicer_to_server(servicer, server):
             'Cancel': grpc.unary_unary_rpc_method_handler(
                     servicer.Cancel,
                     request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.CancelRequest.FromString,
+                    response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.SerializeToString,
+            ),
+            'Reschedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reschedule,
+                    request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.RescheduleRequest.FromString,
+                    response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.SerializeToString,
+            ),
+            'CloseAppointment': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseAppointment,
+                    request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.CloseAppointmentRequest.FromString,
                     response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.SerializeToString,
             ),
             'GetAppointment': grpc.unary_unary_rpc_method_handler(
@@ -371,6 +409,60 @@ class CalendarService:
             target,
             '/medspa.calendar.v1.CalendarService/Cancel',
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.CancelRequest.SerializeToString,
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reschedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medspa.calendar.v1.CalendarService/Reschedule',
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.RescheduleRequest.SerializeToString,
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseAppointment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medspa.calendar.v1.CalendarService/CloseAppointment',
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.CloseAppointmentRequest.SerializeToString,
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.FromString,
             options,
             channel_credentials,
