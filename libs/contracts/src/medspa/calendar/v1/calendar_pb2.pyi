@@ -202,12 +202,16 @@ class FindSlotsResponse(_message.Message):
     def __init__(self, slots: _Optional[_Iterable[_Union[Slot, _Mapping]]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class PatientRef(_message.Message):
-    __slots__ = ("phone_e164", "name")
+    __slots__ = ("phone_e164", "name", "email", "date_of_birth")
     PHONE_E164_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
     phone_e164: str
     name: str
-    def __init__(self, phone_e164: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+    email: str
+    date_of_birth: str
+    def __init__(self, phone_e164: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., date_of_birth: _Optional[str] = ...) -> None: ...
 
 class HoldSlotRequest(_message.Message):
     __slots__ = ("spa_id", "request_id", "service_id", "provider_id", "start", "patient", "hold_minutes", "conversation_id")
@@ -349,6 +353,40 @@ class ListAppointmentsResponse(_message.Message):
     APPOINTMENTS_FIELD_NUMBER: _ClassVar[int]
     appointments: _containers.RepeatedCompositeFieldContainer[Appointment]
     def __init__(self, appointments: _Optional[_Iterable[_Union[Appointment, _Mapping]]] = ...) -> None: ...
+
+class FindPatientRequest(_message.Message):
+    __slots__ = ("spa_id", "phone_e164", "purpose")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    PHONE_E164_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    phone_e164: str
+    purpose: str
+    def __init__(self, spa_id: _Optional[str] = ..., phone_e164: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class LastVisit(_message.Message):
+    __slots__ = ("service_id", "appointment_id", "provider_id", "start")
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    service_id: str
+    appointment_id: str
+    provider_id: str
+    start: _timestamp_pb2.Timestamp
+    def __init__(self, service_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FindPatientResponse(_message.Message):
+    __slots__ = ("found", "patient_id", "name", "last_visits")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LAST_VISITS_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    patient_id: str
+    name: str
+    last_visits: _containers.RepeatedCompositeFieldContainer[LastVisit]
+    def __init__(self, found: _Optional[bool] = ..., patient_id: _Optional[str] = ..., name: _Optional[str] = ..., last_visits: _Optional[_Iterable[_Union[LastVisit, _Mapping]]] = ...) -> None: ...
 
 class GetPatientContactsRequest(_message.Message):
     __slots__ = ("spa_id", "patient_ids", "purpose")

@@ -74,6 +74,11 @@ class CalendarServiceStub:
                 request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.CloseAppointmentRequest.SerializeToString,
                 response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.FromString,
                 _registered_method=True)
+        self.FindPatient = channel.unary_unary(
+                '/medspa.calendar.v1.CalendarService/FindPatient',
+                request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.FindPatientRequest.SerializeToString,
+                response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.FindPatientResponse.FromString,
+                _registered_method=True)
         self.GetAppointment = channel.unary_unary(
                 '/medspa.calendar.v1.CalendarService/GetAppointment',
                 request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.GetAppointmentRequest.SerializeToString,
@@ -157,6 +162,15 @@ class CalendarServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FindPatient(self, request, context):
+        """Recognises a returning caller by the number they call or text from: their id,
+        their name (to greet them) and their last visit of each service ("last Botox").
+        An unknown number is found = false, not an error. Every read is audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetAppointment(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -226,6 +240,11 @@ def add_CalendarServiceServicer_to_server(servicer, server):
                     servicer.CloseAppointment,
                     request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.CloseAppointmentRequest.FromString,
                     response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.SerializeToString,
+            ),
+            'FindPatient': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindPatient,
+                    request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.FindPatientRequest.FromString,
+                    response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.FindPatientResponse.SerializeToString,
             ),
             'GetAppointment': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAppointment,
@@ -464,6 +483,33 @@ class CalendarService:
             '/medspa.calendar.v1.CalendarService/CloseAppointment',
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.CloseAppointmentRequest.SerializeToString,
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.Appointment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindPatient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medspa.calendar.v1.CalendarService/FindPatient',
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.FindPatientRequest.SerializeToString,
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.FindPatientResponse.FromString,
             options,
             channel_credentials,
             insecure,
