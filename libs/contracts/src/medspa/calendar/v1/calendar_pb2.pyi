@@ -121,20 +121,22 @@ class Provider(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., credential: _Optional[str] = ..., service_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Slot(_message.Message):
-    __slots__ = ("service_id", "provider_id", "provider_name", "resource_id", "start", "end")
+    __slots__ = ("service_id", "provider_id", "provider_name", "resource_id", "start", "end", "resource_ids")
     SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_NAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
     service_id: str
     provider_id: str
     provider_name: str
     resource_id: str
     start: _timestamp_pb2.Timestamp
     end: _timestamp_pb2.Timestamp
-    def __init__(self, service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., provider_name: _Optional[str] = ..., resource_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    resource_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., provider_name: _Optional[str] = ..., resource_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resource_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SlotPreferences(_message.Message):
     __slots__ = ("days_of_week", "parts_of_day", "near", "provider_id", "avoid_provider_id", "max_results", "spread_across_days")
@@ -242,7 +244,7 @@ class HoldConflict(_message.Message):
     def __init__(self, reason: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[Slot, _Mapping]]] = ...) -> None: ...
 
 class Appointment(_message.Message):
-    __slots__ = ("id", "spa_id", "service_id", "provider_id", "resource_id", "patient_id", "start", "end", "status", "hold_expires_at", "deposit_required", "deposit", "conversation_id", "provider_name", "service_name")
+    __slots__ = ("id", "spa_id", "service_id", "provider_id", "resource_id", "patient_id", "start", "end", "status", "hold_expires_at", "deposit_required", "deposit", "conversation_id", "provider_name", "service_name", "resource_ids")
     ID_FIELD_NUMBER: _ClassVar[int]
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -258,6 +260,7 @@ class Appointment(_message.Message):
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_NAME_FIELD_NUMBER: _ClassVar[int]
     SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
     id: str
     spa_id: str
     service_id: str
@@ -273,7 +276,8 @@ class Appointment(_message.Message):
     conversation_id: str
     provider_name: str
     service_name: str
-    def __init__(self, id: _Optional[str] = ..., spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[AppointmentStatus, str]] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deposit_required: _Optional[bool] = ..., deposit: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., conversation_id: _Optional[str] = ..., provider_name: _Optional[str] = ..., service_name: _Optional[str] = ...) -> None: ...
+    resource_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[AppointmentStatus, str]] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deposit_required: _Optional[bool] = ..., deposit: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., conversation_id: _Optional[str] = ..., provider_name: _Optional[str] = ..., service_name: _Optional[str] = ..., resource_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ConfirmRequest(_message.Message):
     __slots__ = ("spa_id", "appointment_id", "request_id")

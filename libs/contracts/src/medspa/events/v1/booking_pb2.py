@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from medspa.common.v1 import common_pb2 as medspa_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1emedspa/events/v1/booking.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\xc9\x02\n\x07\x42ooking\x12\x16\n\x0e\x61ppointment_id\x18\x01 \x01(\t\x12\x0e\n\x06spa_id\x18\x02 \x01(\t\x12\x12\n\nservice_id\x18\x03 \x01(\t\x12\x13\n\x0bprovider_id\x18\x04 \x01(\t\x12\x13\n\x0bresource_id\x18\x05 \x01(\t\x12\x12\n\npatient_id\x18\x06 \x01(\t\x12)\n\x05start\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64\x65posit_required\x18\t \x01(\x08\x12(\n\x07\x64\x65posit\x18\n \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x17\n\x0f\x63onversation_id\x18\x0b \x01(\t\x12\x13\n\x0bnew_patient\x18\x0c \x01(\x08\"n\n\x0b\x42ookingHeld\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\x12\x33\n\x0fhold_expires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x10\x42ookingConfirmed\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\"\xca\x01\n\x12\x42ookingRescheduled\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\x12\x32\n\x0eprevious_start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cprevious_end\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x1ainside_cancellation_window\x18\x04 \x01(\x08\"\x8e\x01\n\x10\x42ookingCancelled\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\x12\x14\n\x0c\x63\x61ncelled_by\x18\x02 \x01(\t\x12\"\n\x1ainside_cancellation_window\x18\x03 \x01(\x08\x12\x14\n\x0chold_expired\x18\x04 \x01(\x08\">\n\x10\x42ookingCompleted\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\";\n\rBookingNoShow\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\"\xae\x01\n\nSlotOpened\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\nservice_id\x18\x02 \x01(\t\x12\x13\n\x0bprovider_id\x18\x03 \x01(\t\x12\x13\n\x0bresource_id\x18\x04 \x01(\t\x12)\n\x05start\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1emedspa/events/v1/booking.proto\x12\x10medspa.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmedspa/common/v1/common.proto\"\xdf\x02\n\x07\x42ooking\x12\x16\n\x0e\x61ppointment_id\x18\x01 \x01(\t\x12\x0e\n\x06spa_id\x18\x02 \x01(\t\x12\x12\n\nservice_id\x18\x03 \x01(\t\x12\x13\n\x0bprovider_id\x18\x04 \x01(\t\x12\x13\n\x0bresource_id\x18\x05 \x01(\t\x12\x12\n\npatient_id\x18\x06 \x01(\t\x12)\n\x05start\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64\x65posit_required\x18\t \x01(\x08\x12(\n\x07\x64\x65posit\x18\n \x01(\x0b\x32\x17.medspa.common.v1.Money\x12\x17\n\x0f\x63onversation_id\x18\x0b \x01(\t\x12\x13\n\x0bnew_patient\x18\x0c \x01(\x08\x12\x14\n\x0cresource_ids\x18\r \x03(\t\"n\n\x0b\x42ookingHeld\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\x12\x33\n\x0fhold_expires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x10\x42ookingConfirmed\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\"\xca\x01\n\x12\x42ookingRescheduled\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\x12\x32\n\x0eprevious_start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cprevious_end\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x1ainside_cancellation_window\x18\x04 \x01(\x08\"\x8e\x01\n\x10\x42ookingCancelled\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\x12\x14\n\x0c\x63\x61ncelled_by\x18\x02 \x01(\t\x12\"\n\x1ainside_cancellation_window\x18\x03 \x01(\x08\x12\x14\n\x0chold_expired\x18\x04 \x01(\x08\">\n\x10\x42ookingCompleted\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\";\n\rBookingNoShow\x12*\n\x07\x62ooking\x18\x01 \x01(\x0b\x32\x19.medspa.events.v1.Booking\"\xc4\x01\n\nSlotOpened\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\nservice_id\x18\x02 \x01(\t\x12\x13\n\x0bprovider_id\x18\x03 \x01(\t\x12\x13\n\x0bresource_id\x18\x04 \x01(\t\x12)\n\x05start\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cresource_ids\x18\x07 \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,19 +34,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'medspa.events.v1.booking_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_BOOKING']._serialized_start=117
-  _globals['_BOOKING']._serialized_end=446
-  _globals['_BOOKINGHELD']._serialized_start=448
-  _globals['_BOOKINGHELD']._serialized_end=558
-  _globals['_BOOKINGCONFIRMED']._serialized_start=560
-  _globals['_BOOKINGCONFIRMED']._serialized_end=622
-  _globals['_BOOKINGRESCHEDULED']._serialized_start=625
-  _globals['_BOOKINGRESCHEDULED']._serialized_end=827
-  _globals['_BOOKINGCANCELLED']._serialized_start=830
-  _globals['_BOOKINGCANCELLED']._serialized_end=972
-  _globals['_BOOKINGCOMPLETED']._serialized_start=974
-  _globals['_BOOKINGCOMPLETED']._serialized_end=1036
-  _globals['_BOOKINGNOSHOW']._serialized_start=1038
-  _globals['_BOOKINGNOSHOW']._serialized_end=1097
-  _globals['_SLOTOPENED']._serialized_start=1100
-  _globals['_SLOTOPENED']._serialized_end=1274
+  _globals['_BOOKING']._serialized_end=468
+  _globals['_BOOKINGHELD']._serialized_start=470
+  _globals['_BOOKINGHELD']._serialized_end=580
+  _globals['_BOOKINGCONFIRMED']._serialized_start=582
+  _globals['_BOOKINGCONFIRMED']._serialized_end=644
+  _globals['_BOOKINGRESCHEDULED']._serialized_start=647
+  _globals['_BOOKINGRESCHEDULED']._serialized_end=849
+  _globals['_BOOKINGCANCELLED']._serialized_start=852
+  _globals['_BOOKINGCANCELLED']._serialized_end=994
+  _globals['_BOOKINGCOMPLETED']._serialized_start=996
+  _globals['_BOOKINGCOMPLETED']._serialized_end=1058
+  _globals['_BOOKINGNOSHOW']._serialized_start=1060
+  _globals['_BOOKINGNOSHOW']._serialized_end=1119
+  _globals['_SLOTOPENED']._serialized_start=1122
+  _globals['_SLOTOPENED']._serialized_end=1318
 # @@protoc_insertion_point(module_scope)

@@ -2,15 +2,16 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from medspa.common.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Booking(_message.Message):
-    __slots__ = ("appointment_id", "spa_id", "service_id", "provider_id", "resource_id", "patient_id", "start", "end", "deposit_required", "deposit", "conversation_id", "new_patient")
+    __slots__ = ("appointment_id", "spa_id", "service_id", "provider_id", "resource_id", "patient_id", "start", "end", "deposit_required", "deposit", "conversation_id", "new_patient", "resource_ids")
     APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +24,7 @@ class Booking(_message.Message):
     DEPOSIT_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     NEW_PATIENT_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
     appointment_id: str
     spa_id: str
     service_id: str
@@ -35,7 +37,8 @@ class Booking(_message.Message):
     deposit: _common_pb2.Money
     conversation_id: str
     new_patient: bool
-    def __init__(self, appointment_id: _Optional[str] = ..., spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deposit_required: _Optional[bool] = ..., deposit: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., conversation_id: _Optional[str] = ..., new_patient: _Optional[bool] = ...) -> None: ...
+    resource_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, appointment_id: _Optional[str] = ..., spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deposit_required: _Optional[bool] = ..., deposit: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., conversation_id: _Optional[str] = ..., new_patient: _Optional[bool] = ..., resource_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class BookingHeld(_message.Message):
     __slots__ = ("booking", "hold_expires_at")
@@ -88,17 +91,19 @@ class BookingNoShow(_message.Message):
     def __init__(self, booking: _Optional[_Union[Booking, _Mapping]] = ...) -> None: ...
 
 class SlotOpened(_message.Message):
-    __slots__ = ("spa_id", "service_id", "provider_id", "resource_id", "start", "end")
+    __slots__ = ("spa_id", "service_id", "provider_id", "resource_id", "start", "end", "resource_ids")
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
     spa_id: str
     service_id: str
     provider_id: str
     resource_id: str
     start: _timestamp_pb2.Timestamp
     end: _timestamp_pb2.Timestamp
-    def __init__(self, spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    resource_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resource_ids: _Optional[_Iterable[str]] = ...) -> None: ...
