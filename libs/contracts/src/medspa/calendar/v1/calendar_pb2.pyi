@@ -47,6 +47,12 @@ class VisitOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VISIT_OUTCOME_UNSPECIFIED: _ClassVar[VisitOutcome]
     VISIT_OUTCOME_COMPLETED: _ClassVar[VisitOutcome]
     VISIT_OUTCOME_NO_SHOW: _ClassVar[VisitOutcome]
+
+class WaitlistStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WAITLIST_STATUS_UNSPECIFIED: _ClassVar[WaitlistStatus]
+    WAITLIST_STATUS_WAITING: _ClassVar[WaitlistStatus]
+    WAITLIST_STATUS_REMOVED: _ClassVar[WaitlistStatus]
 PRICE_KIND_UNSPECIFIED: PriceKind
 PRICE_KIND_FIXED: PriceKind
 PRICE_KIND_PER_UNIT: PriceKind
@@ -69,6 +75,9 @@ CANCELLED_BY_SYSTEM: CancelledBy
 VISIT_OUTCOME_UNSPECIFIED: VisitOutcome
 VISIT_OUTCOME_COMPLETED: VisitOutcome
 VISIT_OUTCOME_NO_SHOW: VisitOutcome
+WAITLIST_STATUS_UNSPECIFIED: WaitlistStatus
+WAITLIST_STATUS_WAITING: WaitlistStatus
+WAITLIST_STATUS_REMOVED: WaitlistStatus
 
 class Price(_message.Message):
     __slots__ = ("kind", "amount", "unit", "typical_units_min", "typical_units_max")
@@ -423,34 +432,82 @@ class GetPatientContactsResponse(_message.Message):
     def __init__(self, contacts: _Optional[_Iterable[_Union[PatientContact, _Mapping]]] = ...) -> None: ...
 
 class ListWaitlistRequest(_message.Message):
-    __slots__ = ("spa_id", "service_id", "provider_id", "start", "end", "max_results")
+    __slots__ = ("spa_id", "service_id", "provider_id", "start", "end", "max_results", "patient_id")
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
     MAX_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
     spa_id: str
     service_id: str
     provider_id: str
     start: _timestamp_pb2.Timestamp
     end: _timestamp_pb2.Timestamp
     max_results: int
-    def __init__(self, spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_results: _Optional[int] = ...) -> None: ...
+    patient_id: str
+    def __init__(self, spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_results: _Optional[int] = ..., patient_id: _Optional[str] = ...) -> None: ...
+
+class WaitlistPreferences(_message.Message):
+    __slots__ = ("days_of_week", "parts_of_day", "earliest_time", "latest_time", "not_before", "not_after")
+    DAYS_OF_WEEK_FIELD_NUMBER: _ClassVar[int]
+    PARTS_OF_DAY_FIELD_NUMBER: _ClassVar[int]
+    EARLIEST_TIME_FIELD_NUMBER: _ClassVar[int]
+    LATEST_TIME_FIELD_NUMBER: _ClassVar[int]
+    NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    NOT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    days_of_week: _containers.RepeatedScalarFieldContainer[int]
+    parts_of_day: _containers.RepeatedScalarFieldContainer[PartOfDay]
+    earliest_time: str
+    latest_time: str
+    not_before: _timestamp_pb2.Timestamp
+    not_after: _timestamp_pb2.Timestamp
+    def __init__(self, days_of_week: _Optional[_Iterable[int]] = ..., parts_of_day: _Optional[_Iterable[_Union[PartOfDay, str]]] = ..., earliest_time: _Optional[str] = ..., latest_time: _Optional[str] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WaitlistEntry(_message.Message):
-    __slots__ = ("entry_id", "patient_id", "service_id", "provider_id", "created_at")
+    __slots__ = ("entry_id", "patient_id", "service_id", "provider_id", "created_at", "preferences", "status")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PREFERENCES_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     entry_id: str
     patient_id: str
     service_id: str
     provider_id: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, entry_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    preferences: WaitlistPreferences
+    status: WaitlistStatus
+    def __init__(self, entry_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., preferences: _Optional[_Union[WaitlistPreferences, _Mapping]] = ..., status: _Optional[_Union[WaitlistStatus, str]] = ...) -> None: ...
+
+class AddToWaitlistRequest(_message.Message):
+    __slots__ = ("spa_id", "request_id", "service_id", "provider_id", "patient", "patient_id", "preferences")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PREFERENCES_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    request_id: str
+    service_id: str
+    provider_id: str
+    patient: PatientRef
+    patient_id: str
+    preferences: WaitlistPreferences
+    def __init__(self, spa_id: _Optional[str] = ..., request_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., patient: _Optional[_Union[PatientRef, _Mapping]] = ..., patient_id: _Optional[str] = ..., preferences: _Optional[_Union[WaitlistPreferences, _Mapping]] = ...) -> None: ...
+
+class RemoveFromWaitlistRequest(_message.Message):
+    __slots__ = ("spa_id", "entry_id")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    entry_id: str
+    def __init__(self, spa_id: _Optional[str] = ..., entry_id: _Optional[str] = ...) -> None: ...
 
 class ListWaitlistResponse(_message.Message):
     __slots__ = ("entries",)

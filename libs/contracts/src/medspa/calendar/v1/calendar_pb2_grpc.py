@@ -99,6 +99,16 @@ class CalendarServiceStub:
                 request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistRequest.SerializeToString,
                 response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistResponse.FromString,
                 _registered_method=True)
+        self.AddToWaitlist = channel.unary_unary(
+                '/medspa.calendar.v1.CalendarService/AddToWaitlist',
+                request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.AddToWaitlistRequest.SerializeToString,
+                response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.FromString,
+                _registered_method=True)
+        self.RemoveFromWaitlist = channel.unary_unary(
+                '/medspa.calendar.v1.CalendarService/RemoveFromWaitlist',
+                request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.RemoveFromWaitlistRequest.SerializeToString,
+                response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.FromString,
+                _registered_method=True)
 
 
 class CalendarServiceServicer:
@@ -198,6 +208,22 @@ class CalendarServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddToWaitlist(self, request, context):
+        """Puts a patient on the waitlist for a service. A patient keeps one waiting entry
+        per service: adding again updates its wishes and keeps its place in line.
+        Idempotent by request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveFromWaitlist(self, request, context):
+        """Takes an entry off the list; removing it again answers it as it is.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CalendarServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -265,6 +291,16 @@ def add_CalendarServiceServicer_to_server(servicer, server):
                     servicer.ListWaitlist,
                     request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistRequest.FromString,
                     response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistResponse.SerializeToString,
+            ),
+            'AddToWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddToWaitlist,
+                    request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.AddToWaitlistRequest.FromString,
+                    response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.SerializeToString,
+            ),
+            'RemoveFromWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveFromWaitlist,
+                    request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.RemoveFromWaitlistRequest.FromString,
+                    response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -618,6 +654,60 @@ class CalendarService:
             '/medspa.calendar.v1.CalendarService/ListWaitlist',
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistRequest.SerializeToString,
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.ListWaitlistResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddToWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medspa.calendar.v1.CalendarService/AddToWaitlist',
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.AddToWaitlistRequest.SerializeToString,
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveFromWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medspa.calendar.v1.CalendarService/RemoveFromWaitlist',
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.RemoveFromWaitlistRequest.SerializeToString,
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.FromString,
             options,
             channel_credentials,
             insecure,

@@ -91,7 +91,7 @@ class BookingNoShow(_message.Message):
     def __init__(self, booking: _Optional[_Union[Booking, _Mapping]] = ...) -> None: ...
 
 class SlotOpened(_message.Message):
-    __slots__ = ("spa_id", "service_id", "provider_id", "resource_id", "start", "end", "resource_ids")
+    __slots__ = ("spa_id", "service_id", "provider_id", "resource_id", "start", "end", "resource_ids", "waitlist_entry_ids")
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +99,7 @@ class SlotOpened(_message.Message):
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    WAITLIST_ENTRY_IDS_FIELD_NUMBER: _ClassVar[int]
     spa_id: str
     service_id: str
     provider_id: str
@@ -106,4 +107,5 @@ class SlotOpened(_message.Message):
     start: _timestamp_pb2.Timestamp
     end: _timestamp_pb2.Timestamp
     resource_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resource_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    waitlist_entry_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, spa_id: _Optional[str] = ..., service_id: _Optional[str] = ..., provider_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resource_ids: _Optional[_Iterable[str]] = ..., waitlist_entry_ids: _Optional[_Iterable[str]] = ...) -> None: ...
