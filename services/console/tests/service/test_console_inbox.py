@@ -44,7 +44,7 @@ async def hand_off(
             from_phone=seal(patient, Purpose.PHONE),
             body=seal(words, Purpose.SMS_BODY),
             received_at=stamp(now),
-        )  # fmt: skip
+        )
     )
     await console.publish(
         conversation_pb2.HandoffRequested(
@@ -61,7 +61,7 @@ async def hand_off(
             requested_at=stamp(now),
             captured=seal(
                 json.dumps({"service": "lip-filler", "name": "Dana"}), "agent.captured_fields"
-            ),  # fmt: skip
+            ),
             transcript_ref=f"agent:conversations/{conversation_id}/turns/1-2",
             assigned_role="Nurse injector",
             respond_within_minutes=minutes,
@@ -79,7 +79,7 @@ async def hand_off(
             at=stamp(now + timedelta(seconds=1)),
             patient_phone=seal(patient, Purpose.PHONE),
             message_ref="reply-" + sid,
-        )  # fmt: skip
+        )
     )
     return conversation_id, handoff_id
 
@@ -87,7 +87,7 @@ async def hand_off(
 async def test_handoff_arrives_with_its_whole_conversation(console: Console) -> None:
     desk = await console.sign_in(Role.FRONT_DESK)
     patient = phone()
-    conversation_id, handoff_id = await hand_off(console, patient)
+    _conversation_id, handoff_id = await hand_off(console, patient)
 
     async def detail() -> dict | None:
         answer = await desk.get(f"/v1/handoffs/{handoff_id}")
