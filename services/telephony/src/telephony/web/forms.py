@@ -80,14 +80,15 @@ async def signed_form(request: Request) -> Form:
     )
 
 
-def wired_edge(request: Request) -> Edge:
+# Dependencies are async so FastAPI does not hand each one to a worker thread.
+async def wired_edge(request: Request) -> Edge:
     edge: Edge | None = getattr(request.app.state, "edge", None)
     if edge is None:
         raise WebhookError(503, "starting up")
     return edge
 
 
-def wired_script(request: Request) -> Script:
+async def wired_script(request: Request) -> Script:
     script: Script | None = getattr(request.app.state, "script", None)
     if script is None:
         raise WebhookError(503, "starting up")
