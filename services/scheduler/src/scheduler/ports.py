@@ -15,6 +15,7 @@ from scheduler.domain.availability import Slot
 from scheduler.domain.commands import (
     AppointmentFilter,
     CancelRequest,
+    CloseRequest,
     HoldRequest,
     RescheduleRequest,
 )
@@ -51,6 +52,10 @@ class CalendarBackend(Protocol):
     async def cancel(self, request: CancelRequest) -> Appointment: ...
 
     async def reschedule(self, request: RescheduleRequest) -> Appointment: ...
+
+    async def close(self, request: CloseRequest) -> Appointment:
+        """Mark a visit completed or a no-show."""
+        ...
 
     async def get(self, spa_id: str, appointment_id: str) -> Appointment: ...
 

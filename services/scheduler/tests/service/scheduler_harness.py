@@ -51,6 +51,22 @@ def hold_request(start: int, provider_id: str = "sofia-ramirez", **fields) -> pb
     )
 
 
+async def confirmed(stub, start: int, provider: str = "sofia-ramirez", **fields) -> pb.Appointment:
+    """A held and confirmed visit."""
+    held = await stub.HoldSlot(hold_request(start, provider, **fields))
+    return await stub.Confirm(
+        pb.ConfirmRequest(spa_id=SPA, appointment_id=held.id, request_id=held.id)
+    )
+
+
+def close(
+    appointment_id: str, outcome: int, request_id: str = "done"
+) -> pb.CloseAppointmentRequest:
+    return pb.CloseAppointmentRequest(
+        spa_id=SPA, appointment_id=appointment_id, request_id=request_id, outcome=outcome
+    )
+
+
 DETAILS = (
     error_details_pb2.BadRequest,
     error_details_pb2.ErrorInfo,

@@ -7,7 +7,17 @@ from datetime import UTC, datetime
 
 import grpc
 import pytest
-from scheduler_harness import MONDAY, SPA, details, hold_request, local, outbox_events, phone
+from scheduler_harness import (
+    MONDAY,
+    SPA,
+    close,
+    confirmed,
+    details,
+    hold_request,
+    local,
+    outbox_events,
+    phone,
+)
 
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.events.v1 import booking_pb2, deposit_pb2
@@ -22,13 +32,6 @@ pytestmark = pytest.mark.integration
 
 TEN = local(MONDAY, "10:00")
 LATER = local(MONDAY, "10:00") + 3 * 86_400  # Thursday, outside the 48-hour window
-
-
-async def confirmed(stub, start, provider="sofia-ramirez", **fields):
-    held = await stub.HoldSlot(hold_request(start, provider, **fields))
-    return await stub.Confirm(
-        pb.ConfirmRequest(spa_id=SPA, appointment_id=held.id, request_id=held.id)
-    )
 
 
 def cancel(appointment_id, request_id="x", by=pb.CANCELLED_BY_PATIENT):
@@ -58,10 +61,10 @@ async def test_cancel_says_what_the_policy_makes_of_it(stub, pool, start, inside
     assert len([n for n, _ in await outbox_events(pool) if n == "booking.cancelled"]) == 1
 
 
-async def test_a_completed_visit_cannot_be_cancelled(stub, calendar, clock, pool):
+async def test_a_completed_visit_cannot_be_cancelled(stub, clock, pool):
     booked = await confirmed(stub, TEN)
     clock.value = TEN + 1800
-    await calendar.close(SPA, booked.id, Status.COMPLETED)
+    await stub.CloseAppointment(close(booked.id, pb.VISIT_OUTCOME_COMPLETED))
     before = await outbox_events(pool)
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await stub.Cancel(cancel(booked.id))
@@ -75,11 +78,11 @@ async def test_a_completed_visit_cannot_be_cancelled(stub, calendar, clock, pool
     assert before[-1][0] == "booking.completed"
 
 
-async def test_a_returning_patient_pays_no_new_patient_deposit(stub, calendar, clock):
+async def test_a_returning_patient_pays_no_new_patient_deposit(stub, clock):
     first = await confirmed(stub, TEN)
     assert first.deposit.amount_minor == 5000
     clock.value = TEN + 1800
-    await calendar.close(SPA, first.id, Status.COMPLETED)
+    await stub.CloseAppointment(close(first.id, pb.VISIT_OUTCOME_COMPLETED))
     second = await stub.HoldSlot(hold_request(LATER, "maya-chen"))
     assert second.patient_id == first.patient_id
     assert not second.deposit_required and second.deposit.amount_minor == 0

@@ -20,7 +20,7 @@ from scheduler.domain import appointments as life
 from scheduler.domain.appointments import Appointment, Status
 from scheduler.domain.availability import Busy
 from scheduler.domain.booking import check_hold, slot_for
-from scheduler.domain.commands import CancelRequest, RescheduleRequest
+from scheduler.domain.commands import CancelRequest, CloseRequest, RescheduleRequest
 from scheduler.domain.errors import NotFound, RequestIdReused
 from scheduler.domain.model import ServiceRule, SpaRules
 from scheduler.ports import Clock, SpaCatalog
@@ -183,9 +183,15 @@ class Changes:
         return moved
 
     async def close(
-        self, conn: asyncpg.Connection, spa_id: str, key: uuid.UUID, outcome: Status
+        self, conn: asyncpg.Connection, request: CloseRequest, key: uuid.UUID
     ) -> Appointment:
-        appt = await self._locked(conn, spa_id, key)
+        appt = await self._locked(conn, request.spa_id, key)
+        outcome = request.outcome
+        fingerprint = digest("close", outcome.value)
+        if await self._replayed(
+            conn, request.spa_id, request.request_id, "close", key, fingerprint
+        ):
+            return appt
         if not life.close(appt, outcome, self._clock.now()):
             return appt
         closed = await rows.set_status(conn, appt, outcome)

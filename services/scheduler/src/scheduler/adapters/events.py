@@ -36,6 +36,7 @@ def booking(appt: Appointment) -> booking_pb2.Booking:
         deposit=Money(amount_minor=appt.deposit_minor, currency=appt.currency),
         conversation_id=appt.conversation_id,
         new_patient=appt.new_patient,
+        resource_ids=appt.resource_ids,
     )
 
 
@@ -104,5 +105,6 @@ class BookingEvents:
             resource_id=appt.resource_ids[0] if appt.resource_ids else "",
             start=timestamp(appt.start),
             end=timestamp(appt.end),
+            resource_ids=appt.resource_ids,
         )
         await self._record(conn, appt.spa_id, message)

@@ -13,7 +13,9 @@ from scheduler.domain.availability import Slot
 from scheduler.domain.commands import (
     AppointmentFilter,
     CancelRequest,
+    CloseRequest,
     HoldRequest,
+    RescheduleRequest,
 )
 from scheduler.domain.errors import FieldViolation, InvalidRequest
 from scheduler.domain.model import PartOfDay, SpaRules
@@ -31,6 +33,10 @@ STATUS = {
     Status.EXPIRED: pb.APPOINTMENT_STATUS_EXPIRED,
 }
 FROM_STATUS = {v: k for k, v in STATUS.items()}
+OUTCOME = {
+    pb.VISIT_OUTCOME_COMPLETED: Status.COMPLETED,
+    pb.VISIT_OUTCOME_NO_SHOW: Status.NO_SHOW,
+}
 CANCELLED_BY = {
     # Unspecified is read as the patient: the agent, the usual caller, acts for them.
     pb.CANCELLED_BY_UNSPECIFIED: "patient",
@@ -67,6 +73,7 @@ def slot(rules: SpaRules, found: Slot) -> pb.Slot:
         resource_id=found.resource_ids[0] if found.resource_ids else "",
         start=timestamp(found.start),
         end=timestamp(found.end),
+        resource_ids=found.resource_ids,
     )
 
 
@@ -88,6 +95,7 @@ def appointment(rules: SpaRules, appt: Appointment) -> pb.Appointment:
         conversation_id=appt.conversation_id,
         provider_name=provider.name if provider else "",
         service_name=service.name if service else "",
+        resource_ids=appt.resource_ids,
     )
     if appt.hold_expires_at is not None:
         message.hold_expires_at.CopyFrom(timestamp(appt.hold_expires_at))
@@ -203,6 +211,30 @@ def cancel_request(request: pb.CancelRequest) -> CancelRequest:
         request_id=request.request_id,
         cancelled_by=by,
         reason=request.reason,
+    )
+
+
+def reschedule_request(request: pb.RescheduleRequest) -> RescheduleRequest:
+    return RescheduleRequest(
+        spa_id=request.spa_id,
+        appointment_id=request.appointment_id,
+        request_id=request.request_id,
+        start=moment(request, "start"),
+        provider_id=request.provider_id,
+    )
+
+
+def close_request(request: pb.CloseAppointmentRequest) -> CloseRequest:
+    outcome = OUTCOME.get(request.outcome)
+    if outcome is None:
+        raise InvalidRequest(
+            [FieldViolation("outcome", "required", "outcome is COMPLETED or NO_SHOW")]
+        )
+    return CloseRequest(
+        spa_id=request.spa_id,
+        appointment_id=request.appointment_id,
+        request_id=request.request_id,
+        outcome=outcome,
     )
 
 

@@ -125,6 +125,24 @@ class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
 
         return await self._answer(context, request.spa_id, work)
 
+    async def Reschedule(
+        self, request: pb.RescheduleRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Appointment:
+        async def work(rules: SpaRules) -> pb.Appointment:
+            moved = await self._backend.reschedule(codec.reschedule_request(request))
+            return codec.appointment(rules, moved)
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def CloseAppointment(
+        self, request: pb.CloseAppointmentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Appointment:
+        async def work(rules: SpaRules) -> pb.Appointment:
+            closed = await self._backend.close(codec.close_request(request))
+            return codec.appointment(rules, closed)
+
+        return await self._answer(context, request.spa_id, work)
+
     async def GetAppointment(
         self, request: pb.GetAppointmentRequest, context: grpc.aio.ServicerContext
     ) -> pb.Appointment:

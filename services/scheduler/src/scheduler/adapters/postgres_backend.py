@@ -26,6 +26,7 @@ from scheduler.domain.booking import HoldPlan, check_hold, consults_for, slot_fo
 from scheduler.domain.commands import (
     AppointmentFilter,
     CancelRequest,
+    CloseRequest,
     HoldRequest,
     RescheduleRequest,
 )
@@ -288,11 +289,11 @@ class PostgresCalendar:
             found = await self._alternatives(rules, refused.service, refused.near)
             raise SlotUnavailable(refused.reason, found) from None
 
-    async def close(self, spa_id: str, appointment_id: str, outcome: Status) -> Appointment:
-        """Mark a visit completed or a no-show (staff do this; no RPC carries it yet)."""
-        self._catalog.rules(spa_id)
-        key = parse_uuid(appointment_id, "appointment_id")
-        return await self._retrying(lambda conn: self.changes.close(conn, spa_id, key, outcome))
+    async def close(self, request: CloseRequest) -> Appointment:
+        self._catalog.rules(request.spa_id)
+        require(required(request.request_id, "request_id"))
+        key = parse_uuid(request.appointment_id, "appointment_id")
+        return await self._retrying(lambda conn: self.changes.close(conn, request, key))
 
     async def get(self, spa_id: str, appointment_id: str) -> Appointment:
         self._catalog.rules(spa_id)

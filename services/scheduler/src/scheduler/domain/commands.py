@@ -42,6 +42,15 @@ class RescheduleRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class CloseRequest:
+    spa_id: str
+    appointment_id: str
+    request_id: str
+    # COMPLETED or NO_SHOW.
+    outcome: Status
+
+
+@dataclass(frozen=True, slots=True)
 class AppointmentFilter:
     patient_id: str = ""
     provider_id: str = ""
