@@ -14,9 +14,11 @@ from fastapi.templating import Jinja2Templates
 
 from console.actions import Conflict, Invalid, NotFound
 from console.auth.passwords import WeakPassword
+from console.domain.roles import Permission
 from console.ports import CalendarUnavailable
 from console.web import api, api_admin, auth_routes, pages, pages_admin
 from console.web.context import Console
+from console.web.pages import label
 from console.web.security import SecurityHeaders, SignInRequired, current
 
 PACKAGE = resources.files("console.web")
@@ -41,6 +43,11 @@ def create_app(console: Console) -> FastAPI:
         redoc_url=None,
     )
     app.state.console = console
+    # Every template, error pages included, gets the words and the permission names.
+    env = console.templates.env
+    env.globals.update(
+        P=Permission, t=console.say, label=lambda prefix, value: label(console, prefix, value)
+    )
     # Replaced by the runtime's stop event in wire(), so open streams end on shutdown.
     app.state.stop = asyncio.Event()
     app.add_middleware(SecurityHeaders, hsts=console.settings.cookie_secure)

@@ -41,9 +41,6 @@ def render(
         template,
         {
             "who": who,
-            "P": Permission,
-            "t": console.say,
-            "label": lambda prefix, value: label(console, prefix, value),
             "now": console.clock(),
             "note": console.say(note) if note in NOTES else None,
             "error": console.say(error) if error in ERRORS else None,
