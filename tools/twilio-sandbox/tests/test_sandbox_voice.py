@@ -298,3 +298,37 @@ def test_bad_call_requests_are_refused(http: httpx.Client) -> None:
     assert (
         http.post("/sandbox/faults", json={"resource": "Messages", "faults": [{"status": 404}]})
     ).status_code == 422
+
+
+def test_a_live_call_goes_one_caller_step_at_a_time(
+    http: httpx.Client, telephony: Receiver
+) -> None:
+    telephony.twiml["/twilio/voice"] = [gather("/twilio/voice/turn?turn=1", "Hi, how can I help?")]
+    telephony.twiml["/twilio/voice/turn"] = [
+        gather("/twilio/voice/turn?turn=2", "Friday at 3?"),
+        "<Response><Say>Booked, bye!</Say><Hangup/></Response>",
+    ]
+
+    started = http.post("/sandbox/calls/live", json={"from": PATIENT, "to": SPA}).json()
+    assert (started["status"], started["ended"]) == ("in-progress", False)
+    assert started["transcript"] == [{"speaker": "spa", "text": "Hi, how can I help?"}]
+
+    first = http.post(f"/sandbox/calls/live/{started['sid']}", json={"speech": "a facial"}).json()
+    assert first["transcript"] == [
+        {"speaker": "caller", "text": "a facial"},
+        {"speaker": "spa", "text": "Friday at 3?"},
+    ]
+    second = http.post(f"/sandbox/calls/live/{started['sid']}", json={"speech": "yes"}).json()
+    assert second["ended"] is True and second["status"] == "completed"
+    assert {"speaker": "spa", "text": "Booked, bye!"} in second["transcript"]
+    paths = [r.path for r in telephony.wait_for(lambda got: len(got) == 4)]
+    assert paths[-1] == "/twilio/voice/status"
+    assert http.post("/sandbox/calls/live/CAnope", json={"speech": "hi"}).status_code == 404
+
+
+def test_hanging_up_a_live_call(http: httpx.Client, telephony: Receiver) -> None:
+    telephony.twiml["/twilio/voice"] = [gather("/twilio/voice/turn?turn=1", "Hello?")]
+    started = http.post("/sandbox/calls/live", json={"from": PATIENT, "to": SPA}).json()
+    ended = http.post(f"/sandbox/calls/live/{started['sid']}", json={"hangup": True}).json()
+    assert ended["ended"] is True
+    assert telephony.wait_for(lambda got: len(got) == 2)[-1].params["CallStatus"] == "completed"

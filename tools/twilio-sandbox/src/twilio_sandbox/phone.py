@@ -14,7 +14,14 @@ from twilio_sandbox.carrier import Carrier
 from twilio_sandbox.phones import from_query, is_e164
 from twilio_sandbox.settings import SandboxSettings
 from twilio_sandbox.store import Call, Fault, Message, Store
-from twilio_sandbox.voice import DEFAULT_CONFIDENCE, Callee, StaffBehaviour, Step, VoicePlayer
+from twilio_sandbox.voice import (
+    DEFAULT_CONFIDENCE,
+    Callee,
+    Leg,
+    StaffBehaviour,
+    Step,
+    VoicePlayer,
+)
 
 
 class InboundText(BaseModel):
@@ -149,6 +156,43 @@ class ExpectedCallee(BaseModel):
         return number
 
 
+class LiveCallStart(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    staff: StaffBehaviour = "no-answer"
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _e164(cls, number: str) -> str:
+        if not is_e164(number):
+            raise ValueError("must be an E.164 phone number, e.g. +15551234567")
+        return number
+
+
+class LiveCallState(BaseModel):
+    sid: str
+    status: str
+    ended: bool
+    # Only what happened since the caller's last step.
+    transcript: list[dict[str, str]]
+
+    @classmethod
+    def of(cls, leg: Leg, status: str, *, since: int) -> "LiveCallState":
+        return cls(
+            sid=leg.call.sid,
+            status=status,
+            ended=status != "in-progress",
+            transcript=leg.transcript[since:],
+        )
+
+
+def player_transcript(player: VoicePlayer, sid: str) -> list[dict[str, str]]:
+    leg = player.live_leg(sid)
+    return leg.transcript if leg else []
+
+
 class ScriptedFault(BaseModel):
     status: Literal[429, 500, 502, 503] | None = None
     delay: float = Field(0.0, ge=0, le=60)
@@ -169,6 +213,24 @@ def build_phone_router(
         """Play a whole call through the voice webhooks; answers once it has ended."""
         played = await player.inbound(call.from_, call.to, _steps(call.say), call.staff)
         return PlacedCall.of(played)
+
+    @router.post("/calls/live")
+    async def start_live_call(call: LiveCallStart) -> LiveCallState:
+        """A call played one caller step at a time (the terminal phone): answers with what
+        the spa said up to the moment it first listens."""
+        leg = await player.start_live(call.from_, call.to, call.staff)
+        return LiveCallState.of(leg, player.live_status(leg.call.sid) or "", since=0)
+
+    @router.post("/calls/live/{sid}")
+    async def step_live_call(sid: str, step: CallerStep) -> LiveCallState:
+        """The caller says, presses or hangs up; answers with what the spa said next."""
+        found = player.live_status(sid)
+        if found is None:
+            raise HTTPException(404, "no such live call")
+        already = len(player_transcript(player, sid))
+        leg = await player.step_live(sid, step.step())
+        assert leg is not None
+        return LiveCallState.of(leg, player.live_status(sid) or "", since=already)
 
     @router.post("/callee", status_code=204)
     async def expect_callee(callee: ExpectedCallee) -> Response:

@@ -34,6 +34,7 @@ MAX_REQUESTS_PER_CALL = 100
 SECONDS_PER_REQUEST = 4
 StaffBehaviour = Literal["accept", "ignore", "no-answer"]
 DEFAULT_CONFIDENCE = 0.92
+LIVE_IDLE_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,34 @@ class Leg:
     answered_by: str | None = None
     # Turn webhooks still in flight when the caller hung up mid-turn.
     pending: list[asyncio.Task[httpx.Response | None]] = field(default_factory=list)
+    # A live call takes the caller's steps one at a time, as a person types them.
+    live: asyncio.Queue[Step] | None = None
+    listening: asyncio.Event = field(default_factory=asyncio.Event)
 
     def say(self, speaker: str, text: str) -> None:
         self.transcript.append({"speaker": speaker, "text": " ".join(text.split())})
 
-    def next_step(self) -> Step | None:
-        return self.steps.pop(0) if self.steps else None
+    async def next_step(self) -> Step | None:
+        if self.live is None:
+            return self.steps.pop(0) if self.steps else None
+        self.listening.set()
+        try:
+            # A caller who says nothing for this long has put the phone down.
+            step = await asyncio.wait_for(self.live.get(), LIVE_IDLE_S)
+        except TimeoutError:
+            return None
+        finally:
+            self.listening.clear()
+        self.live.task_done()
+        return step
+
+    def hangs_up_while_ringing(self) -> bool:
+        if self.live is not None or not self.steps:
+            return False
+        if self.steps[0].hangup and not self.steps[0].speech:
+            self.steps.pop(0)
+            return True
+        return False
 
 
 class _End(Exception):
@@ -92,8 +115,59 @@ class VoicePlayer:
         self._store = store
         self._carrier = carrier
         self._callees: dict[str, Callee] = {}
+        self._live: dict[str, tuple[Leg, asyncio.Task[Call]]] = {}
         # Strong references: the event loop keeps only weak ones to running tasks.
         self._tasks: set[asyncio.Task[Call]] = set()
+
+    async def start_live(self, from_: str, to: str, staff: StaffBehaviour) -> Leg:
+        """A call a person plays step by step (the terminal phone): returns once the spa
+        listens for the first time, or the call has ended."""
+        # Ended live calls are kept until the next one starts, so a last step still finds them.
+        self._live = {sid: found for sid, found in self._live.items() if not found[1].done()}
+        call = await self._inbound_call(from_, to)
+        leg = Leg(call, [], staff, live=asyncio.Queue())
+        task = asyncio.create_task(self._play(leg, call.url or "", first_status="ringing"))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._live[call.sid] = (leg, task)
+        await self._until_listening(leg, task)
+        return leg
+
+    async def step_live(self, sid: str, step: Step) -> Leg | None:
+        """The caller does `step`; returns once the spa listens again or the call has ended."""
+        found = self._live.get(sid)
+        if found is None:
+            return None
+        leg, task = found
+        if not task.done():
+            assert leg.live is not None
+            await leg.live.put(step)
+            # Wait for the step to be taken before waiting for the spa to listen again.
+            taken = asyncio.ensure_future(leg.live.join())
+            try:
+                await asyncio.wait([taken, task], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                taken.cancel()
+        await self._until_listening(leg, task)
+        return leg
+
+    def live_leg(self, sid: str) -> Leg | None:
+        found = self._live.get(sid)
+        return found[0] if found else None
+
+    def live_status(self, sid: str) -> str | None:
+        found = self._live.get(sid)
+        if found is None:
+            return None
+        leg, task = found
+        return leg.status if task.done() else "in-progress"
+
+    async def _until_listening(self, leg: Leg, task: asyncio.Task[Call]) -> None:
+        listening = asyncio.ensure_future(leg.listening.wait())
+        try:
+            await asyncio.wait([listening, task], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            listening.cancel()
 
     def expect(self, phone: str, callee: Callee) -> None:
         self._callees[phone] = callee
@@ -120,7 +194,12 @@ class VoicePlayer:
 
     async def inbound(self, from_: str, to: str, steps: list[Step], staff: StaffBehaviour) -> Call:
         """A patient calls the spa and does `steps`; returns the call once it has ended."""
-        call = await self._store.add_call(
+        call = await self._inbound_call(from_, to)
+        leg = Leg(call, list(steps), staff)
+        return await self._play(leg, self._settings.voice_webhook_url, first_status="ringing")
+
+    async def _inbound_call(self, from_: str, to: str) -> Call:
+        return await self._store.add_call(
             Call(
                 sid=new_sid("CA"),
                 account_sid=self._settings.twilio_account_sid,
@@ -136,8 +215,6 @@ class VoicePlayer:
                 direction="inbound",
             )
         )
-        leg = Leg(call, list(steps), staff)
-        return await self._play(leg, self._settings.voice_webhook_url, first_status="ringing")
 
     async def outbound(
         self, call: Call, answered_by: str, steps: list[Step], staff: StaffBehaviour
@@ -222,7 +299,7 @@ class VoicePlayer:
         for nested in verb:
             if nested.tag == "Say":
                 leg.say("spa", nested.text or "")
-        step = leg.next_step()
+        step = await leg.next_step()
         if step is None:
             leg.say("twilio", "the caller hung up")
             raise _End("completed")
@@ -257,8 +334,7 @@ class VoicePlayer:
         ]
         whispers = [n.get("url") for n in verb.iterfind("Number")] or [None]
         leg.say("twilio", f"ringing {len(numbers)} number(s)")
-        if leg.steps and leg.steps[0].hangup and not leg.steps[0].speech:
-            leg.steps.pop(0)
+        if leg.hangs_up_while_ringing():
             leg.say("twilio", "the caller hung up while it rang")
             raise _End("completed")
         dial_status, child = "no-answer", ""
