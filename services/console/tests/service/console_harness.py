@@ -246,7 +246,7 @@ async def running_console(stack: Any, workdir: Path, **overrides: Any) -> AsyncI
 async def _running(
     database_url: str, nats_url: str, namespace: str, workdir: Path, **overrides: Any
 ) -> AsyncIterator[Console]:
-    port = free_port()
+    port = overrides.pop("port", None) or free_port()
     settings = ConsoleSettings(
         host="127.0.0.1",
         port=port,
