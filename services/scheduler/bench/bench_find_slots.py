@@ -41,6 +41,7 @@ from scheduler.adapters.changes import Changes
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
 from scheduler.domain.commands import HoldRequest
@@ -116,6 +117,10 @@ def spa_yaml() -> str:
     )
 
 
+def cipher() -> FieldCipher:
+    return FieldCipher(Keyring("k", {"k": KEY[0]}, KEY[1]))
+
+
 class FixedClock:
     def now(self) -> int:
         return NOW
@@ -125,9 +130,8 @@ def build(pool: asyncpg.Pool, directory: SpaDirectory) -> tuple[ConfigCatalog, P
     catalog = ConfigCatalog(directory)
     clock = FixedClock()
     events = BookingEvents("bench")
-    cipher = FieldCipher(Keyring("k", {"k": KEY[0]}, KEY[1]))
     changes = Changes(catalog, clock, events)
-    return catalog, PostgresCalendar(pool, catalog, clock, Patients(cipher), events, changes)
+    return catalog, PostgresCalendar(pool, catalog, clock, Patients(cipher()), events, changes)
 
 
 async def seed(pool: asyncpg.Pool) -> None:
@@ -196,7 +200,8 @@ def serve(database_url: str, port: int, ready: multiprocessing.synchronize.Event
 async def _serve(database_url: str, port: int, ready: multiprocessing.synchronize.Event) -> None:
     pool = await create_pool(database_url, "scheduler", min_size=10, max_size=20)
     catalog, calendar = build(pool, SpaDirectory([parse_spa(spa_yaml())]))
-    server = CalendarServer(CalendarServicer(catalog, calendar), "127.0.0.1", port)
+    directory = PostgresPatientDirectory(pool, catalog, Patients(cipher()))
+    server = CalendarServer(CalendarServicer(catalog, calendar, directory), "127.0.0.1", port)
     await server.start()
     ready.set()
     await server.server.wait_for_termination()

@@ -10,6 +10,7 @@ from scheduler.adapters.clock import SystemClock
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
 from scheduler.adapters.sweeper import HoldSweeper
@@ -36,8 +37,9 @@ def wiring(settings: SchedulerSettings, feeds: IcalFeeds) -> Wire:
         runtime.consumer.register("evt", "deposit.expired", deposits.expired)
         runtime.tasks.append(sweeper.run(runtime.stop))
         feeds.bind(runtime.pool, catalog, runtime.cipher, patients, clock)
+        directory = PostgresPatientDirectory(runtime.pool, catalog, patients)
         server = CalendarServer(
-            CalendarServicer(catalog, backend), settings.host, settings.grpc_port
+            CalendarServicer(catalog, backend, directory), settings.host, settings.grpc_port
         )
         await server.start()
         runtime.closers.append(server.stop)

@@ -8,6 +8,7 @@ implement it instead without the agent noticing (see README.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from scheduler.domain.appointments import Appointment
@@ -20,6 +21,7 @@ from scheduler.domain.commands import (
     RescheduleRequest,
 )
 from scheduler.domain.model import SpaRules
+from scheduler.domain.patients import Contact, PatientFound
 from scheduler.domain.slots import SlotQuery
 
 
@@ -60,3 +62,18 @@ class CalendarBackend(Protocol):
     async def get(self, spa_id: str, appointment_id: str) -> Appointment: ...
 
     async def list(self, spa_id: str, which: AppointmentFilter) -> list[Appointment]: ...
+
+
+class PatientDirectory(Protocol):
+    """Patients stay in the scheduler whatever the calendar backend (see README.md).
+    Every read is audited with the caller's `purpose`."""
+
+    async def find_patient(self, spa_id: str, phone: str, purpose: str) -> PatientFound | None:
+        """The patient whose own number this is, or None for a new caller."""
+        ...
+
+    async def contacts(
+        self, spa_id: str, patient_ids: Sequence[str], purpose: str
+    ) -> list[Contact]:
+        """Known patients' phones in the order asked; unknown ids left out."""
+        ...

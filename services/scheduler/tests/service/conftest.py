@@ -23,6 +23,7 @@ from scheduler.adapters.changes import Changes
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
 from spa_config import load_spas
@@ -76,8 +77,13 @@ async def calendar(pool, catalog, cipher, clock) -> PostgresCalendar:
 
 
 @pytest.fixture
-async def server(calendar, catalog) -> AsyncIterator[CalendarServer]:
-    served = CalendarServer(CalendarServicer(catalog, calendar), "127.0.0.1", 0)
+def directory(pool, catalog, cipher) -> PostgresPatientDirectory:
+    return PostgresPatientDirectory(pool, catalog, Patients(cipher))
+
+
+@pytest.fixture
+async def server(calendar, catalog, directory) -> AsyncIterator[CalendarServer]:
+    served = CalendarServer(CalendarServicer(catalog, calendar, directory), "127.0.0.1", 0)
     await served.start()
     yield served
     await served.stop(0)

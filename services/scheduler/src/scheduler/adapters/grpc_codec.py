@@ -19,6 +19,7 @@ from scheduler.domain.commands import (
 )
 from scheduler.domain.errors import FieldViolation, InvalidRequest
 from scheduler.domain.model import PartOfDay, SpaRules
+from scheduler.domain.patients import Contact, PatientFound
 from scheduler.domain.slots import SlotQuery
 from spa_config import FixedPrice, PerSyringePrice, PerUnitPrice, SpaConfig
 from spa_config import Provider as ConfigProvider
@@ -193,6 +194,8 @@ def hold_request(request: pb.HoldSlotRequest) -> HoldRequest:
         start=moment(request, "start"),
         phone=request.patient.phone_e164,
         name=request.patient.name,
+        email=request.patient.email,
+        date_of_birth=request.patient.date_of_birth,
         provider_id=request.provider_id,
         hold_minutes=request.hold_minutes,
         conversation_id=request.conversation_id,
@@ -250,4 +253,31 @@ def appointment_filter(request: pb.ListAppointmentsRequest) -> AppointmentFilter
         start=instant(request, "from"),
         end=instant(request, "to"),
         statuses=frozenset(FROM_STATUS[s] for s in request.statuses),
+    )
+
+
+def found_patient(found: PatientFound | None) -> pb.FindPatientResponse:
+    if found is None:
+        return pb.FindPatientResponse(found=False)
+    return pb.FindPatientResponse(
+        found=True,
+        patient_id=found.patient_id,
+        name=found.name,
+        last_visits=[
+            pb.LastVisit(
+                service_id=v.service_id,
+                appointment_id=v.appointment_id,
+                provider_id=v.provider_id,
+                start=timestamp(v.start),
+            )
+            for v in found.last_visits
+        ],
+    )
+
+
+def contacts(found: list[Contact]) -> pb.GetPatientContactsResponse:
+    # The scheduler keeps no zone of the patient's own nor any marketing consent: empty
+    # zone means the spa's, and consent is never claimed without a record of it.
+    return pb.GetPatientContactsResponse(
+        contacts=[pb.PatientContact(patient_id=c.patient_id, phone_e164=c.phone) for c in found]
     )

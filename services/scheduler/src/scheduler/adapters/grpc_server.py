@@ -21,7 +21,7 @@ from scheduler.adapters.grpc_errors import refusal
 from scheduler.domain.errors import FieldViolation, InvalidRequest, SchedulingError
 from scheduler.domain.model import SpaRules
 from scheduler.domain.slots import service_of
-from scheduler.ports import CalendarBackend
+from scheduler.ports import CalendarBackend, PatientDirectory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,9 +29,12 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CalendarService"].full_name
 
 
 class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
-    def __init__(self, catalog: ConfigCatalog, backend: CalendarBackend) -> None:
+    def __init__(
+        self, catalog: ConfigCatalog, backend: CalendarBackend, patients: PatientDirectory
+    ) -> None:
         self._catalog = catalog
         self._backend = backend
+        self._patients = patients
 
     async def _answer(
         self,
@@ -160,6 +163,28 @@ class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
             return pb.ListAppointmentsResponse(
                 appointments=[codec.appointment(rules, a) for a in found]
             )
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def FindPatient(
+        self, request: pb.FindPatientRequest, context: grpc.aio.ServicerContext
+    ) -> pb.FindPatientResponse:
+        async def work(rules: SpaRules) -> pb.FindPatientResponse:
+            found = await self._patients.find_patient(
+                rules.spa_id, request.phone_e164, request.purpose
+            )
+            return codec.found_patient(found)
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def GetPatientContacts(
+        self, request: pb.GetPatientContactsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetPatientContactsResponse:
+        async def work(rules: SpaRules) -> pb.GetPatientContactsResponse:
+            found = await self._patients.contacts(
+                rules.spa_id, list(request.patient_ids), request.purpose
+            )
+            return codec.contacts(found)
 
         return await self._answer(context, request.spa_id, work)
 

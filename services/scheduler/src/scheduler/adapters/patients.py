@@ -7,6 +7,7 @@ never holds a number in clear; every touch is written to the audit log.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import asyncpg
 import phonenumbers
@@ -14,9 +15,12 @@ import phonenumbers
 from medspa_kit.audit import audit
 from medspa_kit.crypto import FieldCipher
 from scheduler.domain.errors import FieldViolation, InvalidRequest
+from scheduler.domain.patients import Contact, LastVisit, PatientDetails, PatientFound
 
 PHONE = "patient.phone"
 NAME = "patient.name"
+EMAIL = "patient.email"
+BIRTH_DATE = "patient.date_of_birth"
 ACTOR = "scheduler"
 
 
@@ -33,6 +37,35 @@ def e164(raw: str, field_name: str = "patient.phone_e164") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# One round trip for the usual cases: inserted, empty details filled in, or found as
+# is. A detail on file is never overwritten by a caller (the phone is only as good as
+# caller ID); which ones this statement wrote is told by comparing the stored
+# ciphertext with the one sent, since every encryption is unique.
+_FIND_OR_CREATE = (
+    "WITH put AS (INSERT INTO patients (id, spa_id, phone_index, phone_enc, name_enc, email_enc,"
+    " dob_enc) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (spa_id, phone_index) DO UPDATE"
+    " SET name_enc = coalesce(patients.name_enc, EXCLUDED.name_enc),"
+    " email_enc = coalesce(patients.email_enc, EXCLUDED.email_enc),"
+    " dob_enc = coalesce(patients.dob_enc, EXCLUDED.dob_enc), updated_at = now()"
+    " WHERE (patients.name_enc IS NULL AND EXCLUDED.name_enc IS NOT NULL)"
+    " OR (patients.email_enc IS NULL AND EXCLUDED.email_enc IS NOT NULL)"
+    " OR (patients.dob_enc IS NULL AND EXCLUDED.dob_enc IS NOT NULL)"
+    " RETURNING id, (xmax = 0) AS created, name_enc IS NOT DISTINCT FROM $5 AS name_set,"
+    " email_enc IS NOT DISTINCT FROM $6 AS email_set, dob_enc IS NOT DISTINCT FROM $7 AS dob_set)"
+    " SELECT id, created, true AS written, name_set, email_set, dob_set FROM put UNION ALL"
+    " SELECT id, false, false, false, false, false FROM patients"
+    " WHERE spa_id = $2 AND phone_index = $3 AND NOT EXISTS (SELECT 1 FROM put)"
+)
+
+# The latest completed visit of each service, most recent first.
+_LAST_VISITS = (
+    "SELECT * FROM (SELECT DISTINCT ON (service_id) service_id, id, provider_id,"
+    " extract(epoch FROM starts_at)::bigint AS start_s FROM appointments"
+    " WHERE spa_id = $1 AND patient_id = $2 AND status = 'completed'"
+    " ORDER BY service_id, starts_at DESC) last ORDER BY start_s DESC"
+)
+
+
 class Patients:
     def __init__(self, cipher: FieldCipher) -> None:
         self._cipher = cipher
@@ -41,27 +74,30 @@ class Patients:
         index: bytes = self._cipher.blind_index(phone, PHONE)
         return index
 
+    def _sealed(self, text: str, purpose: str) -> bytes | None:
+        return self._cipher.encrypt(text, purpose) if text else None
+
     async def find_or_create(
-        self, conn: asyncpg.Connection, spa_id: str, phone: str, name: str, purpose: str
+        self,
+        conn: asyncpg.Connection,
+        spa_id: str,
+        phone: str,
+        details: PatientDetails,
+        purpose: str,
     ) -> str:
-        """The patient with this phone at this spa, created on first contact."""
+        """The patient with this phone at this spa, created on first contact; the details
+        given fill the ones not on file."""
         index = self.phone_index(phone)
-        name_enc = self._cipher.encrypt(name, NAME) if name else None
-        # One round trip for the usual cases: inserted, name filled in, or found as is.
+        born = details.date_of_birth.isoformat() if details.date_of_birth else ""
         row = await conn.fetchrow(
-            "WITH put AS (INSERT INTO patients (id, spa_id, phone_index, phone_enc, name_enc)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (spa_id, phone_index) DO UPDATE"
-            " SET name_enc = EXCLUDED.name_enc, updated_at = now()"
-            " WHERE patients.name_enc IS NULL AND EXCLUDED.name_enc IS NOT NULL"
-            " RETURNING id, (xmax = 0) AS created)"
-            " SELECT id, created, true AS written FROM put UNION ALL"
-            " SELECT id, false, false FROM patients WHERE spa_id = $2 AND phone_index = $3"
-            " AND NOT EXISTS (SELECT 1 FROM put)",
+            _FIND_OR_CREATE,
             uuid.uuid4(),
             spa_id,
             index,
             self._cipher.encrypt(phone, PHONE),
-            name_enc,
+            self._sealed(details.name, NAME),
+            self._sealed(details.email, EMAIL),
+            self._sealed(born, BIRTH_DATE),
         )
         if row is None:
             # Another transaction created this patient after our statement's snapshot.
@@ -72,12 +108,26 @@ class Patients:
                 index,
             )
         patient_id = str(row["id"])
+        given = [
+            name
+            for name, value in (
+                ("name", details.name),
+                ("email", details.email),
+                ("date_of_birth", born),
+            )
+            if value
+        ]
         if not row["written"]:
             action, fields = "patient.matched", ["phone"]
         elif row["created"]:
-            action, fields = "patient.created", ["phone", "name"]
+            action, fields = "patient.created", ["phone", *given]
         else:
-            action, fields = "patient.updated", ["name"]
+            written = {
+                "name": row["name_set"],
+                "email": row["email_set"],
+                "date_of_birth": row["dob_set"],
+            }
+            action, fields = "patient.updated", [f for f in given if written[f]]
         await audit(
             conn,
             actor=ACTOR,
@@ -89,6 +139,77 @@ class Patients:
             spa_id=spa_id,
         )
         return patient_id
+
+    async def find(
+        self, conn: asyncpg.Connection, spa_id: str, phone: str, purpose: str
+    ) -> PatientFound | None:
+        """A returning caller by their own number: id, name and last visits (audited, also
+        when nobody has the number, since the lookup itself asked about one)."""
+        row = await conn.fetchrow(
+            "SELECT id, name_enc FROM patients WHERE spa_id = $1 AND phone_index = $2",
+            spa_id,
+            self.phone_index(phone),
+        )
+        if row is None:
+            await audit(
+                conn,
+                actor=ACTOR,
+                action="patient.lookup_missed",
+                subject_type="patient",
+                subject_id="",
+                fields=["phone"],
+                purpose=purpose,
+                spa_id=spa_id,
+            )
+            return None
+        visits = await conn.fetch(_LAST_VISITS, spa_id, row["id"])
+        patient_id = str(row["id"])
+        await audit(
+            conn,
+            actor=ACTOR,
+            action="patient.read",
+            subject_type="patient",
+            subject_id=patient_id,
+            fields=["phone", "name", "visits"],
+            purpose=purpose,
+            spa_id=spa_id,
+        )
+        name = self._cipher.decrypt(bytes(row["name_enc"]), NAME) if row["name_enc"] else ""
+        return PatientFound(
+            patient_id=patient_id,
+            name=name,
+            last_visits=tuple(
+                LastVisit(v["service_id"], str(v["id"]), v["provider_id"], v["start_s"])
+                for v in visits
+            ),
+        )
+
+    async def contacts(
+        self, conn: asyncpg.Connection, spa_id: str, patient_ids: Sequence[uuid.UUID], purpose: str
+    ) -> list[Contact]:
+        """Known patients' phones, in the order asked; unknown ids are left out."""
+        rows = await conn.fetch(
+            "SELECT id, phone_enc FROM patients WHERE spa_id = $1 AND id = ANY($2::uuid[])",
+            spa_id,
+            list(patient_ids),
+        )
+        phones = {r["id"]: bytes(r["phone_enc"]) for r in rows}
+        found: list[Contact] = []
+        for key in dict.fromkeys(patient_ids):
+            if key not in phones:
+                continue
+            found.append(Contact(str(key), self._cipher.decrypt(phones[key], PHONE)))
+            await audit(
+                conn,
+                actor=ACTOR,
+                action="patient.read",
+                subject_type="patient",
+                subject_id=str(key),
+                fields=["phone"],
+                purpose=purpose,
+                spa_id=spa_id,
+            )
+        return found
 
     async def names(
         self,

@@ -23,6 +23,7 @@ from scheduler.adapters.patients import Patients, e164
 from scheduler.domain.appointments import Appointment, Status
 from scheduler.domain.availability import Busy, Slot
 from scheduler.domain.booking import HoldPlan, check_hold, consults_for, slot_for
+from scheduler.domain.clock import local_date, zone
 from scheduler.domain.commands import (
     AppointmentFilter,
     CancelRequest,
@@ -41,6 +42,7 @@ from scheduler.domain.errors import (
 )
 from scheduler.domain.intervals import Interval
 from scheduler.domain.model import ServiceRule, SpaRules
+from scheduler.domain.patients import PatientDetails, check_details
 from scheduler.domain.ranking import result_limit
 from scheduler.domain.slots import (
     ALTERNATIVES,
@@ -146,6 +148,11 @@ class PostgresCalendar:
             phone = e164(request.phone)
         except InvalidRequest as exc:
             problems.extend(exc.violations)
+        today = local_date(now, zone(rules.timezone))
+        details, bad_details = check_details(
+            request.name, request.email, request.date_of_birth, today
+        )
+        problems.extend(bad_details)
         if not 0 <= request.hold_minutes <= MAX_HOLD_MINUTES:
             problems.append(
                 FieldViolation("hold_minutes", "out_of_range", f"0 to {MAX_HOLD_MINUTES} minutes")
@@ -164,7 +171,7 @@ class PostgresCalendar:
             # A repeat is looked up only after a lost race or before a refusal, so the
             # usual first try saves a round trip; the unique request id catches the rest.
             return await self._hold_in(
-                conn, rules, plan, request, phone, fingerprint, now, look_first=tries > 1
+                conn, rules, plan, request, phone, details, fingerprint, now, look_first=tries > 1
             )
 
         try:
@@ -210,6 +217,7 @@ class PostgresCalendar:
         plan: HoldPlan,
         request: HoldRequest,
         phone: str,
+        details: PatientDetails,
         fingerprint: bytes,
         now: int,
         *,
@@ -225,7 +233,7 @@ class PostgresCalendar:
             return repeat
         service = plan.service
         patient_id = await self._patients.find_or_create(
-            conn, rules.spa_id, phone, request.name, purpose="hold a slot"
+            conn, rules.spa_id, phone, details, purpose="hold a slot"
         )
         consults = consults_for(rules, service)
         returning, consulted, busy = await rows.hold_context(

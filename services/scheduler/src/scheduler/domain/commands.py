@@ -20,6 +20,9 @@ class HoldRequest:
     # Zero takes the spa's policy.
     hold_minutes: int = 0
     conversation_id: str = ""
+    email: str = ""
+    # ISO 8601 date, as the caller gave it (checked with the rest of the request).
+    date_of_birth: str = ""
 
 
 @dataclass(frozen=True, slots=True)
