@@ -264,6 +264,22 @@ class World:
             envelope.subject(self.namespace), envelope.payload, headers=envelope.headers()
         )
 
+    async def optout_changes(self, phone: str, count: int) -> list[Any]:
+        """This number's optout.changed events, once there are `count` of them."""
+
+        def mine() -> list[Any]:
+            return [
+                e
+                for e in self.events.named("optout.changed")
+                if self.cipher.open(e.phone, Purpose.PHONE) == phone
+            ]
+
+        async with asyncio.timeout(WAIT_S):
+            while len(found := mine()) < count:
+                self.events.changed.clear()
+                await self.events.changed.wait()
+            return found
+
     async def wait_handled(self, envelope_ids: list[str]) -> None:
         """Until telephony's consumers have handled (committed) each of these envelopes."""
         async with asyncio.timeout(WAIT_S):

@@ -25,7 +25,7 @@ async def test_logs_and_traces_carry_no_protected_words(world: World, agent: Age
     await world.text("open-spa", texter, "STOP")
     await world.events.wait_for("call.ended", call_sid=played["sid"])
     await world.events.wait_for("sms.received", message_sid=sent["sid"])
-    await world.events.wait_for("optout.changed", keyword="STOP")
+    await world.optout_changes(texter, 1)
 
     log = world.telephony.log_text()
     traces = (world.workdir / "telephony.traces.jsonl").read_text()

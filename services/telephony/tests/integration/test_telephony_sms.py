@@ -33,8 +33,8 @@ async def test_stop_opts_out_with_one_confirmation_and_a_reminder_is_never_sent(
     await world.text("open-spa", phone, "STOP")
     [confirmation] = await world.wait_for_messages(phone, 1)
     assert confirmation["body"].startswith("Open Spa: you're unsubscribed")
-    [changed] = await world.events.wait_for("optout.changed", keyword="STOP")
-    assert changed.opted_out and world.cipher.open(changed.phone, Purpose.PHONE) == phone
+    [changed] = await world.optout_changes(phone, 1)
+    assert changed.opted_out and changed.keyword == "STOP"
     [audited] = await world.fetch(
         "SELECT action, fields FROM audit_log WHERE subject_type = 'optout' AND subject_id = $1",
         (await world.phone_messages(phone, "inbound"))[0]["sid"],
@@ -52,7 +52,7 @@ async def test_stop_opts_out_with_one_confirmation_and_a_reminder_is_never_sent(
     texts = await world.wait_for_messages(phone, 2)
     assert [t["body"].split(":")[0] for t in texts] == ["Open Spa", "Open Spa"]
     assert "For help, call us at (415) 555-1200" in texts[1]["body"]
-    assert len(world.events.named("optout.changed", opted_out=True)) >= 1
+    assert len(await world.optout_changes(phone, 1)) == 1
     assert not world.events.named("sms.received", message_sid=texts[0]["sid"])
 
 
@@ -62,9 +62,9 @@ async def test_plain_words_meaning_stop_texting_me_opt_out(world: World, words: 
     sent = await world.text("open-spa", phone, words)
     [confirmation] = await world.wait_for_messages(phone, 1)
     assert "unsubscribed" in confirmation["body"]
+    [changed] = await world.optout_changes(phone, 1)
+    assert changed.opted_out and changed.keyword == "PLAIN_LANGUAGE"
     assert not world.events.named("sms.received", message_sid=sent["sid"])
-    rows = await world.fetch("SELECT opted_out, keyword FROM optouts WHERE spa_id = 'open-spa'")
-    assert any(r["opted_out"] and r["keyword"] == "PLAIN_LANGUAGE" for r in rows)
 
 
 async def test_start_opts_back_in_and_texts_flow_again(world: World) -> None:
@@ -73,7 +73,8 @@ async def test_start_opts_back_in_and_texts_flow_again(world: World) -> None:
     await world.text("open-spa", phone, "unstop")
     texts = await world.wait_for_messages(phone, 2)
     assert "subscribed to our texts again" in texts[1]["body"]
-    await world.events.wait_for("optout.changed", keyword="UNSTOP", opted_out=False)
+    changes = await world.optout_changes(phone, 2)
+    assert [(c.keyword, c.opted_out) for c in changes] == [("STOP", True), ("UNSTOP", False)]
 
     reminder = send(world, "open-spa", phone, "Your visit is confirmed for Friday at 3 PM.")
     await world.command("open-spa", reminder)
@@ -121,7 +122,8 @@ async def test_twilio_handled_opt_out_is_recorded_without_a_second_confirmation(
     }  # fmt: skip
     answer = await world.post("/twilio/sms", params)
     assert answer.status_code == 200 and "<Message>" not in answer.text
-    await world.events.wait_for("optout.changed", keyword="STOP", opted_out=True)
+    [changed] = await world.optout_changes(params["From"], 1)
+    assert changed.opted_out
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ import asyncpg
 from medspa.events.v1 import telephony_pb2
 from medspa_kit import outbox
 from medspa_kit.audit import audit
-from medspa_kit.crypto import FieldCipher, Purpose
+from medspa_kit.crypto import FieldCipher, KeyringError, Purpose
 from medspa_kit.envelope import Envelope
 from telephony import paths
 from telephony.adapters import messages_store as messages
@@ -95,6 +95,10 @@ class Sender:
                     "sender could not reach the database", extra={"error": type(exc).__name__}
                 )
                 sent_one = False
+            except Exception:
+                # One bad text must not stop the sender for everyone else.
+                log.exception("sender failed on a text; carrying on")
+                sent_one = False
             if not sent_one:
                 await _wait_either(stop, self._wake, await self._idle_for())
 
@@ -115,8 +119,13 @@ class Sender:
             job = await messages.claim_due(conn, self._policy.lease_s)
         if job is None:
             return False
-        to = self._cipher.decrypt(job.to_phone, Purpose.PHONE)
-        body = self._cipher.decrypt(job.body, Purpose.SMS_BODY)
+        try:
+            to = self._cipher.decrypt(job.to_phone, Purpose.PHONE)
+            body = self._cipher.decrypt(job.body, Purpose.SMS_BODY)
+        except KeyringError:
+            # Sealed under a key this replica does not have: retrying will not help.
+            await self._settle_unsent(job, "abandoned", "unreadable")
+            return True
         async with self._pool.acquire() as conn:
             opted_out = await self._optouts.is_opted_out(conn, job.spa_id, to)
         if opted_out:
