@@ -21,6 +21,7 @@ router = APIRouter(prefix="/v1", tags=["inbox"])
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Phone = Annotated[str | None, Query(pattern=schemas.PHONE_PATTERN)]
+PathId = Annotated[str, Path(pattern=schemas.ID_PATTERN)]
 HandoffStatus = Literal["open", "claimed", "resolved", "active", "all"]
 STATUSES = {
     "open": ["open"],
@@ -49,7 +50,7 @@ async def list_handoffs(
 
 @router.get("/handoffs/{handoff_id}", response_model=schemas.HandoffDetail)
 async def get_handoff(
-    request: Request, handoff_id: str, who: Principal = Api(Permission.INBOX_READ)
+    request: Request, handoff_id: PathId, who: Principal = Api(Permission.INBOX_READ)
 ) -> schemas.HandoffDetail:
     console = console_of(request)
     found = await reads.handoff(console, who, handoff_id)
@@ -64,7 +65,7 @@ async def get_handoff(
 
 @router.post("/handoffs/{handoff_id}/claim", status_code=204)
 async def claim(
-    request: Request, handoff_id: str, who: Principal = Api(Permission.INBOX_ACT)
+    request: Request, handoff_id: PathId, who: Principal = Api(Permission.INBOX_ACT)
 ) -> None:
     console = console_of(request)
     async with console.db() as conn, conn.transaction():
@@ -73,7 +74,7 @@ async def claim(
 
 @router.post("/handoffs/{handoff_id}/reply", response_model=schemas.SentOut)
 async def reply_to_handoff(
-    request: Request, handoff_id: str, body: schemas.ReplyIn,
+    request: Request, handoff_id: PathId, body: schemas.ReplyIn,
     who: Principal = Api(Permission.INBOX_ACT),
 ) -> schemas.SentOut:  # fmt: skip
     console = console_of(request)
@@ -89,7 +90,7 @@ async def reply_to_handoff(
 
 @router.post("/handoffs/{handoff_id}/call", response_model=schemas.CallBackOut)
 async def call_back(
-    request: Request, handoff_id: str, who: Principal = Api(Permission.INBOX_ACT)
+    request: Request, handoff_id: PathId, who: Principal = Api(Permission.INBOX_ACT)
 ) -> schemas.CallBackOut:
     """Staff call the patient now: the number to dial; the handoff's clock stops."""
     console = console_of(request)
@@ -100,7 +101,7 @@ async def call_back(
 
 @router.post("/handoffs/{handoff_id}/resolve", status_code=204)
 async def resolve(
-    request: Request, handoff_id: str, body: schemas.ResolveIn,
+    request: Request, handoff_id: PathId, body: schemas.ResolveIn,
     who: Principal = Api(Permission.INBOX_ACT),
 ) -> None:  # fmt: skip
     """Close the handoff; `hand_back` returns the conversation to the assistant."""
@@ -124,7 +125,7 @@ async def list_conversations(
 
 @router.get("/conversations/{conversation_id}", response_model=schemas.ConversationDetail)
 async def get_conversation(
-    request: Request, conversation_id: str, who: Principal = Api(Permission.CONVERSATION_READ)
+    request: Request, conversation_id: PathId, who: Principal = Api(Permission.CONVERSATION_READ)
 ) -> schemas.ConversationDetail:
     found = await reads.conversation(console_of(request), who, conversation_id, "api")
     if found is None:
@@ -134,7 +135,7 @@ async def get_conversation(
 
 @router.post("/conversations/{conversation_id}/reply", response_model=schemas.SentOut)
 async def reply(
-    request: Request, conversation_id: str, body: schemas.ReplyIn,
+    request: Request, conversation_id: PathId, body: schemas.ReplyIn,
     who: Principal = Api(Permission.INBOX_ACT),
 ) -> schemas.SentOut:  # fmt: skip
     """Text the patient; a conversation with no handoff is paused so the assistant stays quiet."""
@@ -146,7 +147,7 @@ async def reply(
 
 @router.post("/conversations/{conversation_id}/pause", status_code=204)
 async def pause(
-    request: Request, conversation_id: str, body: schemas.PauseIn,
+    request: Request, conversation_id: PathId, body: schemas.PauseIn,
     who: Principal = Api(Permission.CONVERSATION_PAUSE),
 ) -> None:  # fmt: skip
     console = console_of(request)
@@ -170,7 +171,7 @@ async def list_drafts(
 
 @router.post("/drafts/{draft_id}/review", response_model=schemas.SentOut)
 async def review_draft(
-    request: Request, draft_id: str, body: schemas.DraftReviewIn,
+    request: Request, draft_id: PathId, body: schemas.DraftReviewIn,
     who: Principal = Api(Permission.DRAFTS_REVIEW),
 ) -> schemas.SentOut:  # fmt: skip
     console = console_of(request)
@@ -197,7 +198,7 @@ async def list_callbacks(
 
 @router.post("/callbacks/{callback_id}/done", status_code=204)
 async def callback_done(
-    request: Request, callback_id: str, who: Principal = Api(Permission.CALLBACKS)
+    request: Request, callback_id: PathId, who: Principal = Api(Permission.CALLBACKS)
 ) -> None:
     console = console_of(request)
     async with console.db() as conn, conn.transaction():

@@ -24,7 +24,7 @@ from console.auth.principal import Principal
 from console.domain.report import PeriodKind
 from console.domain.roles import PERMISSIONS, Permission
 from console.web import schemas, views
-from console.web.api import Limit, Offset, Phone
+from console.web.api import Limit, Offset, PathId, Phone
 from console.web.context import Console, console_of
 from console.web.security import Api
 
@@ -46,7 +46,7 @@ async def appointments(
     request: Request,
     phone: Phone = None,
     date: date | None = None,
-    provider_id: Annotated[str, Query(max_length=64)] = "",
+    provider_id: Annotated[str, Query(pattern=schemas.ID_PATTERN)] = "",
     who: Principal = Api(Permission.CALENDAR_READ),
 ) -> list[schemas.Appointment]:
     """A patient's appointments (by phone), or a day's (by date, default today)."""
@@ -140,7 +140,7 @@ async def put_autonomy(
 
 @router.post("/conversations/{conversation_id}/stumbles", status_code=201, tags=["review"])
 async def mark_stumble(
-    request: Request, conversation_id: str, body: schemas.StumbleIn,
+    request: Request, conversation_id: PathId, body: schemas.StumbleIn,
     who: Principal = Api(Permission.REVIEW_MARK),
 ) -> dict[str, int]:  # fmt: skip
     """Mark where the assistant stumbled in a past conversation."""
@@ -155,8 +155,8 @@ async def mark_stumble(
 @router.get("/audit", response_model=schemas.Page[schemas.AuditRow], tags=["access"])
 async def audit_log(
     request: Request,
-    actor: Annotated[str | None, Query(max_length=100)] = None,
-    subject_id: Annotated[str | None, Query(max_length=200)] = None,
+    actor: Annotated[str | None, Query(max_length=100, pattern=schemas.TEXT_PATTERN)] = None,
+    subject_id: Annotated[str | None, Query(max_length=200, pattern=schemas.TEXT_PATTERN)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
     who: Principal = Api(Permission.AUDIT_READ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from importlib import resources
 
+import asyncpg
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -107,6 +108,12 @@ def _install_errors(app: FastAPI, console: Console) -> None:
     @app.exception_handler(CalendarUnavailable)
     async def calendar_down(request: Request, _: CalendarUnavailable) -> Response:
         return await answer(request, 503, "calendar unavailable")
+
+    @app.exception_handler(asyncpg.DataError)
+    async def malformed(request: Request, _: asyncpg.DataError) -> Response:
+        # Input PostgreSQL cannot take (a NUL in a form field, a number past 64 bits) is the
+        # caller's mistake, not the console's.
+        return await answer(request, 422, "malformed input")
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:

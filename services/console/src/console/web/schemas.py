@@ -5,13 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from console.actions import Autonomy, Resolution
 from console.domain.roles import Role
 
 T = TypeVar("T")
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+# Ids in paths: what the producers use (UUIDs, Twilio sids, event ids), nothing else.
+ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
+# Free text in filters: any printable words, never a NUL (PostgreSQL refuses it in text).
+TEXT_PATTERN = r"^[^\x00]*$"
+
+
+class In(BaseModel):
+    """A request body: text fields may not carry NUL characters, which no text column takes."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        return value
 
 
 class Page(BaseModel, Generic[T]):
@@ -162,20 +177,20 @@ class Me(BaseModel):
     permissions: list[str]
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(In):
     text: str = Field(min_length=1, max_length=1600)
 
 
-class ResolveIn(BaseModel):
+class ResolveIn(In):
     resolution: Resolution
     hand_back: bool = False
 
 
-class PauseIn(BaseModel):
+class PauseIn(In):
     paused: bool
 
 
-class DraftReviewIn(BaseModel):
+class DraftReviewIn(In):
     decision: Literal["approved", "edited", "discarded"]
     text: str | None = Field(None, max_length=1600)
 
@@ -195,12 +210,12 @@ class AutonomyOut(BaseModel):
     alert_phone_set: bool
 
 
-class AutonomyIn(BaseModel):
+class AutonomyIn(In):
     autonomy: Autonomy
 
 
-class StumbleIn(BaseModel):
-    turn_id: int = Field(ge=1)
+class StumbleIn(In):
+    turn_id: int = Field(ge=1, le=2**62)
     kind: Literal[
         "misunderstood", "wrong_answer", "should_hand_off", "needless_hand_off", "tone", "other"
     ]
@@ -217,20 +232,20 @@ class Account(BaseModel):
     oidc_linked: bool
 
 
-class AccountIn(BaseModel):
+class AccountIn(In):
     username: str = Field(min_length=3, max_length=200)
     display_name: str = Field("", max_length=200)
     role: Role
     password: str | None = Field(None, max_length=256)
 
 
-class AccountPatch(BaseModel):
+class AccountPatch(In):
     role: Role | None = None
     disabled: bool | None = None
     password: str | None = Field(None, max_length=256)
 
 
-class TokenIn(BaseModel):
+class TokenIn(In):
     name: str = Field(min_length=1, max_length=100)
     role: Role
 
