@@ -44,6 +44,7 @@ from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
 from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
+from scheduler.adapters.waitlist import PostgresWaitlist
 from scheduler.domain.commands import HoldRequest
 from scheduler.domain.errors import SlotUnavailable
 from scheduler.domain.slots import SlotQuery, find_slots, search_window
@@ -130,8 +131,9 @@ def build(pool: asyncpg.Pool, directory: SpaDirectory) -> tuple[ConfigCatalog, P
     catalog = ConfigCatalog(directory)
     clock = FixedClock()
     events = BookingEvents("bench")
-    changes = Changes(catalog, clock, events)
-    return catalog, PostgresCalendar(pool, catalog, clock, Patients(cipher()), events, changes)
+    patients = Patients(cipher())
+    changes = Changes(catalog, clock, events, PostgresWaitlist(pool, catalog, clock, patients))
+    return catalog, PostgresCalendar(pool, catalog, clock, patients, events, changes)
 
 
 async def seed(pool: asyncpg.Pool) -> None:
@@ -200,8 +202,14 @@ def serve(database_url: str, port: int, ready: multiprocessing.synchronize.Event
 async def _serve(database_url: str, port: int, ready: multiprocessing.synchronize.Event) -> None:
     pool = await create_pool(database_url, "scheduler", min_size=10, max_size=20)
     catalog, calendar = build(pool, SpaDirectory([parse_spa(spa_yaml())]))
-    directory = PostgresPatientDirectory(pool, catalog, Patients(cipher()))
-    server = CalendarServer(CalendarServicer(catalog, calendar, directory), "127.0.0.1", port)
+    patients = Patients(cipher())
+    servicer = CalendarServicer(
+        catalog,
+        calendar,
+        PostgresPatientDirectory(pool, catalog, patients),
+        PostgresWaitlist(pool, catalog, FixedClock(), patients),
+    )
+    server = CalendarServer(servicer, "127.0.0.1", port)
     await server.start()
     ready.set()
     await server.server.wait_for_termination()

@@ -14,6 +14,7 @@ from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
 from scheduler.adapters.sweeper import HoldSweeper
+from scheduler.adapters.waitlist import PostgresWaitlist
 from scheduler.api import IcalFeeds
 from scheduler.handlers import DepositHandlers
 from scheduler.settings import SchedulerSettings
@@ -27,7 +28,8 @@ def wiring(settings: SchedulerSettings, feeds: IcalFeeds) -> Wire:
         clock = SystemClock()
         events = BookingEvents(settings.bus_namespace)
         patients = Patients(runtime.cipher)
-        changes = Changes(catalog, clock, events)
+        waitlist = PostgresWaitlist(runtime.pool, catalog, clock, patients)
+        changes = Changes(catalog, clock, events, waitlist)
         sweeper = HoldSweeper(runtime.pool, changes, clock, idle_s=settings.sweep_idle_s)
         backend = PostgresCalendar(
             runtime.pool, catalog, clock, patients, events, changes, on_hold=sweeper.nudge
@@ -39,7 +41,9 @@ def wiring(settings: SchedulerSettings, feeds: IcalFeeds) -> Wire:
         feeds.bind(runtime.pool, catalog, runtime.cipher, patients, clock)
         directory = PostgresPatientDirectory(runtime.pool, catalog, patients)
         server = CalendarServer(
-            CalendarServicer(catalog, backend, directory), settings.host, settings.grpc_port
+            CalendarServicer(catalog, backend, directory, waitlist),
+            settings.host,
+            settings.grpc_port,
         )
         await server.start()
         runtime.closers.append(server.stop)

@@ -19,10 +19,13 @@ from scheduler.domain.commands import (
     CloseRequest,
     HoldRequest,
     RescheduleRequest,
+    WaitlistAdd,
+    WaitlistQuery,
 )
 from scheduler.domain.model import SpaRules
 from scheduler.domain.patients import Contact, PatientFound
 from scheduler.domain.slots import SlotQuery
+from scheduler.domain.waitlist import Entry
 
 
 class Clock(Protocol):
@@ -77,3 +80,15 @@ class PatientDirectory(Protocol):
     ) -> list[Contact]:
         """Known patients' phones in the order asked; unknown ids left out."""
         ...
+
+
+class Waitlist(Protocol):
+    """Who waits for which service; kept by the scheduler whatever the calendar backend."""
+
+    async def add(self, request: WaitlistAdd) -> Entry: ...
+
+    async def list(self, spa_id: str, which: WaitlistQuery) -> list[Entry]:
+        """First come first; with a freed slot, only the entries it suits."""
+        ...
+
+    async def remove(self, spa_id: str, entry_id: str) -> Entry: ...

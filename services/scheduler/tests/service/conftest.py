@@ -26,6 +26,7 @@ from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
 from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
+from scheduler.adapters.waitlist import PostgresWaitlist
 from spa_config import load_spas
 
 
@@ -66,13 +67,19 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def calendar(pool, catalog, cipher, clock) -> PostgresCalendar:
+def waitlist(pool, catalog, cipher, clock) -> PostgresWaitlist:
+    return PostgresWaitlist(pool, catalog, clock, Patients(cipher))
+
+
+@pytest.fixture
+async def calendar(pool, catalog, cipher, clock, waitlist) -> PostgresCalendar:
     async with pool.acquire() as conn:
         await conn.execute(
-            "TRUNCATE appointment_requests, appointment_resources, appointments, patients, outbox"
+            "TRUNCATE appointment_requests, appointment_resources, appointments, waitlist_requests,"
+            " waitlist_entries, patients, outbox"
         )
     events = BookingEvents(NAMESPACE)
-    changes = Changes(catalog, clock, events)
+    changes = Changes(catalog, clock, events, waitlist)
     return PostgresCalendar(pool, catalog, clock, Patients(cipher), events, changes)
 
 
@@ -82,8 +89,9 @@ def directory(pool, catalog, cipher) -> PostgresPatientDirectory:
 
 
 @pytest.fixture
-async def server(calendar, catalog, directory) -> AsyncIterator[CalendarServer]:
-    served = CalendarServer(CalendarServicer(catalog, calendar, directory), "127.0.0.1", 0)
+async def server(calendar, catalog, directory, waitlist) -> AsyncIterator[CalendarServer]:
+    servicer = CalendarServicer(catalog, calendar, directory, waitlist)
+    served = CalendarServer(servicer, "127.0.0.1", 0)
     await served.start()
     yield served
     await served.stop(0)

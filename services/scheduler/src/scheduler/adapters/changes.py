@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import asyncpg
 
@@ -23,7 +24,11 @@ from scheduler.domain.booking import check_hold, slot_for
 from scheduler.domain.commands import CancelRequest, CloseRequest, RescheduleRequest
 from scheduler.domain.errors import NotFound, RequestIdReused
 from scheduler.domain.model import ServiceRule, SpaRules
+from scheduler.domain.waitlist import OpenSlot
 from scheduler.ports import Clock, SpaCatalog
+
+if TYPE_CHECKING:
+    from scheduler.adapters.waitlist import PostgresWaitlist
 
 
 class Refused(Exception):
@@ -39,10 +44,23 @@ def digest(*parts: str) -> bytes:
 
 
 class Changes:
-    def __init__(self, catalog: SpaCatalog, clock: Clock, events: BookingEvents) -> None:
+    def __init__(
+        self,
+        catalog: SpaCatalog,
+        clock: Clock,
+        events: BookingEvents,
+        waitlist: PostgresWaitlist,
+    ) -> None:
         self._catalog = catalog
         self._clock = clock
         self._events = events
+        self._waitlist = waitlist
+
+    async def _opened(self, conn: asyncpg.Connection, rules: SpaRules, appt: Appointment) -> None:
+        """Say a confirmed visit's time is free, naming the waitlist entries it suits."""
+        slot = OpenSlot(appt.service_id, appt.provider_id, appt.start, appt.end)
+        waiting = await self._waitlist.ids_for(conn, rules, slot, appt.patient_id)
+        await self._events.slot_opened(conn, appt, waiting)
 
     async def _locked(self, conn: asyncpg.Connection, spa_id: str, key: uuid.UUID) -> Appointment:
         appt = await rows.load(conn, spa_id, key, lock=True)
@@ -119,7 +137,7 @@ class Changes:
             conn, cancelled, cancelled_by=request.cancelled_by, inside_window=late
         )
         if appt.status is Status.CONFIRMED:
-            await self._events.slot_opened(conn, appt)
+            await self._opened(conn, rules, appt)
         return cancelled
 
     async def release(self, conn: asyncpg.Connection, appt: Appointment) -> Appointment:
@@ -179,7 +197,7 @@ class Changes:
         late = life.inside_cancellation_window(appt.start, now, rules.cancellation_window_hours)
         await self._events.rescheduled(conn, moved, appt, late)
         if appt.status is Status.CONFIRMED:
-            await self._events.slot_opened(conn, appt)
+            await self._opened(conn, rules, appt)
         return moved
 
     async def close(

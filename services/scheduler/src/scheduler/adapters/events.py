@@ -5,6 +5,8 @@ Events name the patient by id only: no name or phone ever leaves in one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -96,8 +98,10 @@ class BookingEvents:
     async def no_show(self, conn: asyncpg.Connection, appt: Appointment) -> None:
         await self._record(conn, appt.spa_id, booking_pb2.BookingNoShow(booking=booking(appt)))
 
-    async def slot_opened(self, conn: asyncpg.Connection, appt: Appointment) -> None:
-        """A confirmed visit left the calendar: the waitlist may want its time."""
+    async def slot_opened(
+        self, conn: asyncpg.Connection, appt: Appointment, waitlist_entry_ids: Sequence[str]
+    ) -> None:
+        """A confirmed visit left the calendar: the waitlist entries it suits, in order."""
         message = booking_pb2.SlotOpened(
             spa_id=appt.spa_id,
             service_id=appt.service_id,
@@ -106,5 +110,6 @@ class BookingEvents:
             start=timestamp(appt.start),
             end=timestamp(appt.end),
             resource_ids=appt.resource_ids,
+            waitlist_entry_ids=waitlist_entry_ids,
         )
         await self._record(conn, appt.spa_id, message)

@@ -16,12 +16,13 @@ from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.calendar.v1 import calendar_pb2_grpc
 from scheduler.adapters import grpc_codec as codec
+from scheduler.adapters import grpc_waitlist_codec as waitlist_codec
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.grpc_errors import refusal
 from scheduler.domain.errors import FieldViolation, InvalidRequest, SchedulingError
 from scheduler.domain.model import SpaRules
 from scheduler.domain.slots import service_of
-from scheduler.ports import CalendarBackend, PatientDirectory
+from scheduler.ports import CalendarBackend, PatientDirectory, Waitlist
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,11 +31,16 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CalendarService"].full_name
 
 class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
     def __init__(
-        self, catalog: ConfigCatalog, backend: CalendarBackend, patients: PatientDirectory
+        self,
+        catalog: ConfigCatalog,
+        backend: CalendarBackend,
+        patients: PatientDirectory,
+        waitlist: Waitlist,
     ) -> None:
         self._catalog = catalog
         self._backend = backend
         self._patients = patients
+        self._waitlist = waitlist
 
     async def _answer(
         self,
@@ -185,6 +191,34 @@ class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
                 rules.spa_id, list(request.patient_ids), request.purpose
             )
             return codec.contacts(found)
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def AddToWaitlist(
+        self, request: pb.AddToWaitlistRequest, context: grpc.aio.ServicerContext
+    ) -> pb.WaitlistEntry:
+        async def work(rules: SpaRules) -> pb.WaitlistEntry:
+            added = await self._waitlist.add(waitlist_codec.add_request(request))
+            trace.get_current_span().set_attribute("medspa.waitlist_entry_id", added.id)
+            return waitlist_codec.entry(added)
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def ListWaitlist(
+        self, request: pb.ListWaitlistRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListWaitlistResponse:
+        async def work(rules: SpaRules) -> pb.ListWaitlistResponse:
+            found = await self._waitlist.list(rules.spa_id, waitlist_codec.list_query(request))
+            return pb.ListWaitlistResponse(entries=[waitlist_codec.entry(e) for e in found])
+
+        return await self._answer(context, request.spa_id, work)
+
+    async def RemoveFromWaitlist(
+        self, request: pb.RemoveFromWaitlistRequest, context: grpc.aio.ServicerContext
+    ) -> pb.WaitlistEntry:
+        async def work(rules: SpaRules) -> pb.WaitlistEntry:
+            removed = await self._waitlist.remove(rules.spa_id, request.entry_id)
+            return waitlist_codec.entry(removed)
 
         return await self._answer(context, request.spa_id, work)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scheduler.domain.appointments import Status
+from scheduler.domain.waitlist import RawWishes
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +61,30 @@ class AppointmentFilter:
     start: int | None = None
     end: int | None = None
     statuses: frozenset[Status] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistAdd:
+    spa_id: str
+    request_id: str
+    service_id: str
+    wishes: RawWishes
+    # Empty: any qualified provider.
+    provider_id: str = ""
+    # Who waits: a phone (found or created, with the details given) or a known patient id.
+    phone: str = ""
+    name: str = ""
+    email: str = ""
+    date_of_birth: str = ""
+    patient_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistQuery:
+    service_id: str = ""
+    provider_id: str = ""
+    # A freed slot: only the entries it suits (both set, with a service), else every waiting one.
+    start: int | None = None
+    end: int | None = None
+    max_results: int = 0
+    patient_id: str = ""
