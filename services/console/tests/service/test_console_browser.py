@@ -56,6 +56,7 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Any]:
     executable = chromium()
+    pytest.importorskip("playwright", reason="playwright belongs in the root dev dependencies")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as driver:
