@@ -7,9 +7,9 @@ import asyncio
 from collections import Counter
 
 import pytest
-from outreach_world import World, booking, la
+from outreach_world import SPA, World, booking, la
 
-from medspa.events.v1 import booking_pb2
+from medspa.events.v1 import booking_pb2, telephony_pb2
 from medspa_kit.db import create_pool
 
 pytestmark = pytest.mark.integration
@@ -92,3 +92,15 @@ async def test_a_replica_dying_mid_batch_loses_nothing(world: World) -> None:
     assert await world.runner().run_due() == 25
     commands = Counter(s.command_id for s in await world.sent())
     assert len(commands) == 60 and set(commands.values()) == {1}
+
+
+async def test_a_missed_call_jumps_a_backlog_of_reminders(world: World) -> None:
+    await many_reminders(world, 30)
+    missed = telephony_pb2.CallMissed(
+        spa_id=SPA.id, call_sid="CA-urgent", from_phone=world.seal("+14155550177")
+    )
+    missed.missed_at.FromDatetime(world.clock.now())
+    await world.event(missed)
+    assert await world.runner(batch_size=5).run_batch() == 5
+    first_batch = await world.sent()
+    assert "+14155550177" in {s.phone for s in first_batch}

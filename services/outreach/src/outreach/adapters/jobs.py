@@ -21,6 +21,8 @@ from outreach.domain.model import JobKind, JobSpec
 # The runner listens here; a handler that writes a job due now wakes it at commit.
 CHANNEL = "outreach_jobs"
 PHONE = "outreach.phone"
+# Claimed first: someone is waiting for these right now.
+URGENT = frozenset({JobKind.MISSED_CALL_TEXT, JobKind.MISSED_CALL_CALL, JobKind.OFFER_ACCEPT})
 # Waits between failed attempts; the last repeats until the job expires.
 BACKOFF_S = (5, 15, 30, 60, 300, 900, 3600)
 
@@ -71,8 +73,8 @@ async def add(
         return
     await conn.executemany(
         "INSERT INTO jobs (key, spa_id, kind, due_at, expires_at, appointment_id, patient_id,"
-        " service_id, phone_enc, phone_index, triggered_at, data)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " service_id, phone_enc, phone_index, triggered_at, data, priority)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " ON CONFLICT (key) DO UPDATE SET state = 'pending', due_at = EXCLUDED.due_at,"
         " expires_at = EXCLUDED.expires_at, outcome = '', finished_at = NULL, attempts = 0"
         " WHERE jobs.state = 'cancelled'",
@@ -90,6 +92,7 @@ async def add(
                 phone_index(cipher, s.phone) if s.phone else None,
                 s.triggered_at,
                 json.dumps(dict(s.data)),
+                0 if s.kind in URGENT else 1,
             )
             for s in specs
         ],
@@ -166,11 +169,12 @@ async def missed_call_texted_since(
 async def claim(
     conn: asyncpg.Connection, now: datetime, limit: int, cipher: FieldCipher
 ) -> list[JobRow]:
-    """Due jobs, oldest first, locked for this transaction; other replicas skip them."""
+    """Due jobs, urgent ones first, then oldest first, locked for this transaction; other
+    replicas skip them."""
     rows = await conn.fetch(
         "SELECT id, key, spa_id, kind, due_at, expires_at, attempts, appointment_id,"
         " patient_id, service_id, triggered_at, data, phone_enc FROM jobs"
-        " WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT $2"
+        " WHERE state = 'pending' AND due_at <= $1 ORDER BY priority, due_at, id LIMIT $2"
         " FOR UPDATE SKIP LOCKED",
         now,
         limit,
