@@ -132,6 +132,11 @@ async def test_live_handoff_claimed_and_answered_from_the_inbox(system: Any, bro
 
         reply = await eventually(reply_on_phone, 60)
         assert reply["to"] == patient
+
+    # The calendar page reads the real scheduler over gRPC: the demo spa's providers, by name.
+    await page.goto(f"{base}/calendar")
+    assert await page.locator("section.column h2", has_text="Sofia Ramirez, NP").count() == 1
+    assert await page.locator("p.error").count() == 0
     await context.close()
 
 

@@ -23,8 +23,7 @@ from console.web.pages import label
 from console.web.security import SecurityHeaders, SignInRequired, current
 
 PACKAGE = resources.files("console.web")
-TITLES = {401: "Sign in", 403: "Not allowed", 404: "Not found", 409: "Already done",
-          422: "Check the form", 503: "Unavailable"}  # fmt: skip
+TITLED = {401, 403, 404, 409, 422, 503}
 
 
 def templates() -> Jinja2Templates:
@@ -72,7 +71,7 @@ def _install_errors(app: FastAPI, console: Console) -> None:
             request,
             "error.html",
             {
-                "title": TITLES.get(status, "Error"),
+                "title": console.say(f"title.{status}" if status in TITLED else "title.other"),
                 "message": console.say(key) if key else detail,
                 "who": await current(request) if status != 503 else None,
             },

@@ -61,6 +61,8 @@ def _login_page(
 
 async def _signed_in(console: Console, account: Account, next_url: str) -> Response:
     async with console.db() as conn:
+        # Ended sessions are refused anyway; clearing them here keeps the table small.
+        await console.sessions.prune(conn, console.clock())
         value = await console.sessions.start(conn, account.id, console.clock())
     response = RedirectResponse(safe_next(next_url), status_code=303)
     response.set_cookie(

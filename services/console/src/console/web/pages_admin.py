@@ -60,21 +60,20 @@ async def calendar(
 
 
 def _charts(f: Figures, t: Any) -> list[Any]:
+    def count(key: str, value: int) -> Bar:
+        return Bar(t(f"figure.{key}"), value, str(value))
+
+    def cash(key: str, value: int) -> Bar:
+        return Bar(t(f"figure.{key}"), value, money(value, f.currency))
+
     answered = [
-        Bar("After hours", f.after_hours, str(f.after_hours)),
-        Bar("While staff were busy", f.staff_busy, str(f.staff_busy)),
-        Bar("Texts", f.texts, str(f.texts)),
-        Bar("Calls", f.calls, str(f.calls)),
-        Bar("Missed calls", f.missed_calls, str(f.missed_calls)),
-    ]
-    cash = [
-        Bar(
-            "Booked by the assistant",
-            f.agent_booking_value,
-            money(f.agent_booking_value, f.currency),
-        ),
-        Bar("Deposits collected", f.deposits_collected, money(f.deposits_collected, f.currency)),
-        Bar("Deposits forfeited", f.deposits_forfeited, money(f.deposits_forfeited, f.currency)),
+        count("after_hours", f.after_hours), count("staff_busy", f.staff_busy),
+        count("texts", f.texts), count("calls", f.calls), count("missed_calls", f.missed_calls),
+    ]  # fmt: skip
+    takings = [
+        cash("agent_booking_value", f.agent_booking_value),
+        cash("deposits_collected", f.deposits_collected),
+        cash("deposits_forfeited", f.deposits_forfeited),
     ]
     recovered = [
         Bar(t(f"source.{s.value}"), f.recovered.get(s.value, 0),
@@ -82,9 +81,9 @@ def _charts(f: Figures, t: Any) -> list[Any]:
         for s in Source
     ]  # fmt: skip
     return [
-        bar_chart("Answered for you", answered),
-        bar_chart("Money", cash),
-        bar_chart("Recovered revenue by source", recovered),
+        bar_chart(t("chart.answered"), answered),
+        bar_chart(t("chart.money"), takings),
+        bar_chart(t("chart.recovered"), recovered),
     ]
 
 
