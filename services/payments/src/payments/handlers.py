@@ -8,6 +8,8 @@ from payments.flow.evidence import PolicyEvidence
 from payments.flow.outcomes import BookingOutcomes
 from payments.flow.request import DepositRequests
 
+HELD_WORKERS = 4
+
 
 def register(
     consumer: Consumer,
@@ -15,7 +17,11 @@ def register(
     outcomes: BookingOutcomes,
     evidence: PolicyEvidence,
 ) -> None:
-    consumer.register("evt", "booking.held", requests.on_held)
+    # Making a link waits on the provider, so several pullers share booking.held's
+    # durable consumer (as replicas would); per-appointment and per-patient locks
+    # keep them from deciding about the same booking or credit at once.
+    for _ in range(HELD_WORKERS):
+        consumer.register("evt", "booking.held", requests.on_held)
     for ended in ("booking.cancelled", "booking.no_show", "booking.completed"):
         consumer.register("evt", ended, outcomes.on_booking_end)
     consumer.register("evt", "policy.told", evidence.on_told)

@@ -6,10 +6,10 @@ else is real: PostgreSQL, NATS, and the provider chosen by the settings.
 
 from __future__ import annotations
 
-import asyncpg
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from medspa_kit.db import create_pool
 from medspa_kit.runtime import Runtime, Wire, main_entry, run_service
 from payments import api, handlers, pages, webhooks
 from payments.adapters import stripe_provider
@@ -49,7 +49,7 @@ def build(
     async def wire(runtime: Runtime) -> None:
         now = clock or SystemClock()
         pool = runtime.pool
-        provider, sandbox = _provider(settings, pool, runtime)
+        provider, sandbox = await _provider(settings, runtime)
         events = DepositEvents(settings.bus_namespace, runtime.spas, runtime.cipher)
         transitions = Transitions(events, now)
         evidence = PolicyEvidence(runtime.cipher)
@@ -90,8 +90,8 @@ def build(
     return app, wire
 
 
-def _provider(
-    settings: PaymentsSettings, pool: asyncpg.Pool, runtime: Runtime
+async def _provider(
+    settings: PaymentsSettings, runtime: Runtime
 ) -> tuple[PaymentProvider, SandboxProvider | None]:
     if settings.provider == "stripe":
         key = _secret(settings.stripe_secret_key)
@@ -101,7 +101,18 @@ def _provider(
         )
         runtime.closers.append(http.close_async)
         return StripeProvider(made, settings.public_url), None
-    sandbox = SandboxProvider(pool, settings.public_url)
+    # The sandbox stands where Stripe would, so it has connections of its own: the
+    # flow calls it while holding a connection of the service's pool, and calls into
+    # one pool from inside it could wait on each other until none is left.
+    sandbox_pool = await create_pool(
+        settings.database_url,
+        NAME,
+        timeout_s=settings.startup_timeout_s,
+        max_size=5,
+        application_name=f"{NAME}-sandbox",
+    )
+    runtime.closers.append(sandbox_pool.close)
+    sandbox = SandboxProvider(sandbox_pool, settings.public_url)
     return sandbox, sandbox
 
 

@@ -18,6 +18,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from medspa_kit.catalog import DEFAULT_LOCALE
 from payments.adapters import rows
 from payments.adapters.rows import Record
+from payments.adapters.sandbox import NAME as SANDBOX
+from payments.adapters.sandbox import link_state
 from payments.bound import Binding, Bound
 from payments.domain.deposit import SETTLED, State
 from payments.ports import LinkStatus
@@ -157,16 +159,15 @@ def router(binding: Binding) -> APIRouter:
 
     async def _finish(token: str, pay: bool) -> Response:
         bound = binding.get()
-        found = await _sandbox_record(bound, token)
-        if found is None or bound.sandbox is None:
+        if bound.sandbox is None or not _REF.match(token):
             return _plain("page.not_found", 404)
-        record, _ = found
         session = await (bound.sandbox.pay(token) if pay else bound.sandbox.decline(token))
-        assert session is not None
+        if session is None:
+            return _plain("page.not_found", 404)
         # As Stripe would send a webhook: the sandbox's own report, keyed by what it did.
-        state = await bound.sandbox.lookup(token)
+        state = link_state(session)
         await bound.settlements.report(
-            record, state, f"sandbox:{token}:{state.status.value}", "sandbox_page"
+            SANDBOX, token, session.deposit_id, state, f"sandbox:{token}:{state.status.value}"
         )
         return RedirectResponse(f"/pay/return?session_id={token}", status_code=303)
 

@@ -281,13 +281,3 @@ async def close_appointment(
         appointment_id,
         outcome,
     )
-
-
-async def is_closed(conn: asyncpg.Connection, spa_id: str, appointment_id: str) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT true FROM closed_appointments WHERE spa_id = $1 AND appointment_id = $2",
-            spa_id,
-            appointment_id,
-        )
-    )

@@ -39,7 +39,7 @@ def _session(row: asyncpg.Record) -> SandboxSession:
     )
 
 
-def _state(session: SandboxSession) -> LinkState:
+def link_state(session: SandboxSession) -> LinkState:
     paid = session.status is LinkStatus.PAID
     return LinkState(session.status, session.payment_ref, session.amount if paid else None)
 
@@ -56,18 +56,16 @@ class SandboxProvider:
 
     async def create_link(self, request: LinkRequest) -> Link:
         async with self._pool.acquire() as conn:
-            await conn.execute(
+            # On a repeated key the no-op update makes RETURNING answer the first token.
+            token: str = await conn.fetchval(
                 "INSERT INTO sandbox_sessions (token, idempotency_key, deposit_id, amount_minor,"
-                " currency) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+                " currency) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key)"
+                " DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key RETURNING token",
                 secrets.token_urlsafe(18),
                 request.idempotency_key,
                 uuid.UUID(request.deposit_id),
                 request.amount.minor,
                 request.amount.currency,
-            )
-            token: str = await conn.fetchval(
-                "SELECT token FROM sandbox_sessions WHERE idempotency_key = $1",
-                request.idempotency_key,
             )
         return Link(token, self.url(token))
 
@@ -80,20 +78,20 @@ class SandboxProvider:
         found = await self.session(link_ref)
         if found is None:
             raise ProviderRefused(f"no sandbox session {link_ref}")
-        return _state(found)
+        return link_state(found)
 
     async def _finish(self, token: str, status: LinkStatus) -> SandboxSession | None:
         """Move an open session to `status`; a session already finished stays as it is."""
         async with self._pool.acquire() as conn:
-            await conn.execute(
+            row = await conn.fetchrow(
                 "UPDATE sandbox_sessions SET status = $2, completed_at = now(),"
                 " payment_ref = CASE WHEN $2 = 'paid' THEN $3 ELSE payment_ref END"
-                " WHERE token = $1 AND status = 'open'",
+                " WHERE token = $1 AND status = 'open' RETURNING *",
                 token,
                 status.value,
                 f"sbx_pay_{uuid.uuid4().hex}",
             )
-        return await self.session(token)
+        return _session(row) if row else await self.session(token)
 
     async def pay(self, token: str) -> SandboxSession | None:
         """The patient pressed Pay on the hosted page."""
@@ -106,21 +104,19 @@ class SandboxProvider:
         found = await self._finish(link_ref, LinkStatus.EXPIRED)
         if found is None:
             raise ProviderRefused(f"no sandbox session {link_ref}")
-        return _state(found)
+        return link_state(found)
 
     async def refund(
         self, deposit_id: str, payment_ref: str, amount: Money, idempotency_key: str
     ) -> str:
         async with self._pool.acquire() as conn:
-            await conn.execute(
+            refund_id: str = await conn.fetchval(
                 "INSERT INTO sandbox_refunds (id, idempotency_key, payment_ref, amount_minor)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING",
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key)"
+                " DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key RETURNING id",
                 f"sbx_re_{uuid.uuid4().hex}",
                 idempotency_key,
                 payment_ref,
                 amount.minor,
-            )
-            refund_id: str = await conn.fetchval(
-                "SELECT id FROM sandbox_refunds WHERE idempotency_key = $1", idempotency_key
             )
         return refund_id

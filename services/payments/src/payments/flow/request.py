@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 # Deposit ids are derived from the hold, so every delivery of one booking.held
 # names the same deposit.
 DEPOSIT_IDS = uuid.UUID("7f1d2c1e-5b0e-4a59-9d52-3f0f3c6a8e11")
+# Nudges the expiry sweeper (tests moving their clock); it otherwise wakes by itself
+# at the next expiry, and at least every PAYMENTS_IDLE_S.
 DUE_CHANNEL = "payments_due"
 CREDIT = "credit"
 
@@ -130,22 +132,21 @@ class DepositRequests:
         )
         record = record.but(provider=self._provider.name, link_ref=link.ref, payment_url=link.url)
         await self._transitions.opened(conn, record, opening, detail)
-        # Wakes the expiry sweeper at commit: this link may be the next to lapse.
-        await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
 
     async def _known(
         self, conn: asyncpg.Connection, spa_id: str, booking: booking_pb2.Booking, start: datetime
     ) -> bool:
         """Already a deposit's, already over, or the new hold of a late payment's slot."""
-        if await rows.by_appointment(conn, spa_id, booking.appointment_id) is not None:
-            return True
-        if await rows.is_closed(conn, spa_id, booking.appointment_id):
-            return True
         return bool(
             await conn.fetchval(
-                "SELECT true FROM reholds WHERE spa_id = $1 AND service_id = $2 AND start = $3"
-                " AND patient_id = $4",
+                "SELECT EXISTS (SELECT 1 FROM deposits WHERE spa_id = $1"
+                " AND (appointment_id = $2 OR first_appointment_id = $2))"
+                " OR EXISTS (SELECT 1 FROM closed_appointments WHERE spa_id = $1"
+                " AND appointment_id = $2)"
+                " OR EXISTS (SELECT 1 FROM reholds WHERE spa_id = $1 AND service_id = $3"
+                " AND start = $4 AND patient_id = $5)",
                 spa_id,
+                booking.appointment_id,
                 booking.service_id,
                 start,
                 booking.patient_id,

@@ -68,28 +68,25 @@ class Settlements:
     async def apply(self, news: ProviderNews) -> bool:
         """True when this report was new (whether or not it changed the deposit)."""
         async with self._pool.acquire() as conn, conn.transaction():
+            # Lock first: a report and its repeat, arriving together, queue on the
+            # row, and the repeat then finds the first one's event id recorded.
+            record = await _find(conn, news)
             first = await conn.fetchval(
-                "INSERT INTO provider_events (provider, event_id, type) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING RETURNING true",
+                "INSERT INTO provider_events (provider, event_id, type, deposit_id)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
                 news.provider,
                 news.event_id,
                 news.type,
+                rows.as_uuid(record.id) if record else None,
             )
             if not first:
                 return False
-            record = await _find(conn, news)
             if record is None:
                 log.warning(
                     "provider event for no deposit of ours",
                     extra={"event_id": news.event_id, "type": news.type},
                 )
                 return True
-            await conn.execute(
-                "UPDATE provider_events SET deposit_id = $3 WHERE provider = $1 AND event_id = $2",
-                news.provider,
-                news.event_id,
-                rows.as_uuid(record.id),
-            )
             await self._decide(conn, record, news)
             return True
 
@@ -125,11 +122,13 @@ class Settlements:
         if record is None:
             return Outcome(None)
         state = await self._provider.lookup(link_ref)
-        await self.report(record, state, f"return:{link_ref}", "return_page")
+        await self.report(record.provider, link_ref, record.id, state, f"return:{link_ref}")
         return Outcome(await self.reload(record), state)
 
-    async def report(self, record: Record, state: LinkState, event_id: str, source: str) -> None:
-        """What a link's state, seen by us, means for its deposit."""
+    async def report(
+        self, provider: str, link_ref: str, deposit_id: str, state: LinkState, event_id: str
+    ) -> None:
+        """What a link's state, as seen through one of our own doors, means for its deposit."""
         kind = {LinkStatus.PAID: NewsKind.PAID, LinkStatus.DECLINED: NewsKind.DECLINED}.get(
             state.status
         )
@@ -137,12 +136,12 @@ class Settlements:
             return
         await self.apply(
             ProviderNews(
-                provider=record.provider,
+                provider=provider,
                 event_id=event_id,
-                type=source,
+                type=event_id.split(":", 1)[0],
                 kind=kind,
-                link_ref=record.link_ref or "",
-                deposit_id=record.id,
+                link_ref=link_ref,
+                deposit_id=deposit_id,
                 payment_ref=state.payment_ref,
                 amount=state.amount,
             )
