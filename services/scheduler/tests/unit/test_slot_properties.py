@@ -3,8 +3,9 @@
 Every returned slot: its provider is qualified, nothing busy for the provider or
 its rooms overlaps it, it fits inside a shift and the opening hours, it starts
 on the grid inside the window. And nothing is missed: a brute-force search
-minute by minute finds exactly the same slots. Days include both
-daylight-saving changes in Los Angeles.
+minute by minute finds exactly the same slots. Stopping a search early, once
+later days cannot change its answer, ranks exactly as every slot would. Days
+include both daylight-saving changes in Los Angeles.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scheduler_spa import LA, local, make_spa
 
-from scheduler.domain.availability import Booked, Busy, SlotFilter, available_slots
+from scheduler.domain.availability import Booked, Busy, DayFinder, SlotFilter, available_slots
 from scheduler.domain.model import PARTS_OF_DAY, PartOfDay
+from scheduler.domain.ranking import Ranking, gather, rank
 
 SPA = make_spa()
 DAYS = [
@@ -168,3 +170,44 @@ def test_nothing_bookable_is_missed(case):
     assert sorted((s.provider_id, s.start, s.resource_ids) for s in slots) == brute_force(
         service, busy, window, only
     )
+
+
+@st.composite
+def searches(draw):
+    """A busy fortnight (with both daylight-saving changes possible) and a ranking wish."""
+    day = draw(st.sampled_from(DAYS))
+    origin = local(day, "00:00") - 3 * 86_400
+    booked = [
+        Booked(
+            draw(st.sampled_from(PEOPLE)),
+            tuple(draw(st.lists(st.sampled_from(RESOURCES), max_size=1))),
+            start := origin + draw(st.integers(0, 14 * 96)) * 900,
+            start + draw(st.integers(1, 12)) * 900,
+        )
+        for _ in range(draw(st.integers(0, 40)))
+    ]
+    begin = origin + draw(st.integers(0, 3 * 96)) * 900
+    window = (begin, begin + draw(st.integers(1, 8 * 96)) * 900)
+    near = draw(st.none() | st.integers(origin - 86_400, origin + 16 * 86_400))
+    how = Ranking(
+        near=near,
+        max_results=draw(st.integers(0, 12)),
+        spread_across_days=draw(st.booleans()),
+        distinct_times=draw(st.booleans()),
+    )
+    only = SlotFilter(
+        days_of_week=frozenset(draw(st.lists(st.integers(1, 7), max_size=2))),
+        provider_id=draw(st.sampled_from(["", "", "ana", "ben"])),
+    )
+    service = SPA.services[draw(st.sampled_from(sorted(SPA.services)))]
+    return service, Busy.of(booked), window, only, how
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(searches())
+def test_stopping_early_ranks_exactly_as_every_slot_would(case):
+    service, busy, window, only, how = case
+    order = list(SPA.providers)
+    everything = available_slots(SPA, service, busy, window, only)
+    early = gather(DayFinder(SPA, service, busy, window, only), how)
+    assert rank(early, how, SPA.timezone, order) == rank(everything, how, SPA.timezone, order)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from scheduler.domain.clock import at, local_days, zone
 from scheduler.domain.intervals import Interval, intersect, normalize, overlaps_any, subtract
@@ -97,6 +98,86 @@ def _grid_start(anchor: int, earliest: int, step: int) -> int:
     return anchor + -(-(earliest - anchor) // step) * step
 
 
+class DayFinder:
+    """Finds a service's slots one local day at a time, so a search can stop as soon as
+    later days can no longer change its answer (see `ranking.gather`)."""
+
+    def __init__(
+        self,
+        rules: SpaRules,
+        service: ServiceRule,
+        busy: Busy,
+        window: Interval,
+        only: SlotFilter = SlotFilter(),
+    ) -> None:
+        self.rules, self.service, self.busy, self.window, self.only = (
+            rules,
+            service,
+            busy,
+            window,
+            only,
+        )
+        self.tz = zone(rules.timezone)
+        place = {provider_id: i for i, provider_id in enumerate(rules.providers)}
+        self.providers = [
+            (p, place[p.id])
+            for p in rules.qualified(service)
+            if (not only.provider_id or p.id == only.provider_id) and p.id != only.avoid_provider_id
+        ]
+
+    def days(self) -> list[date]:
+        begin, finish = self.window
+        if begin >= finish:
+            return []
+        return [
+            day
+            for day in local_days(begin, finish, self.tz)
+            if not self.only.days_of_week or day.isoweekday() in self.only.days_of_week
+        ]
+
+    def on(self, day: date) -> list[Slot]:
+        """Every bookable slot starting on `day` inside the window, by provider, then time."""
+        rules, service, busy, tz = self.rules, self.service, self.busy, self.tz
+        begin, finish = self.window
+        opened = normalize((at(day, r.start, tz), at(day, r.end, tz)) for r in rules.open_on(day))
+        if not opened:
+            return []
+        parts = normalize(
+            (at(day, PARTS_OF_DAY[p].start, tz), at(day, PARTS_OF_DAY[p].end, tz))
+            for p in self.only.parts_of_day
+        )
+        step = service.slot_step_minutes * 60
+        before, after, length = service.before_s, service.after_s, service.duration_s
+        needs = service.resource_needs
+        slots: list[Slot] = []
+        for provider, place in self.providers:
+            working = normalize(
+                (at(day, r.start, tz), at(day, r.end, tz)) for r in provider.working(day)
+            )
+            taken = busy.providers.get(provider.id, ())
+            # Per opening range, so the grid's anchor (the opening time) is known outright.
+            for anchor, closing in opened:
+                free = subtract(intersect(((anchor, closing),), working), taken)
+                for lo, hi in free:
+                    first = _grid_start(anchor, max(lo + before, begin), step)
+                    last = min(hi - length - after, finish - 1)
+                    for start in range(first, last + 1, step):
+                        if parts and not overlaps_any(parts, start, start + 1):
+                            continue
+                        if needs:
+                            resources = free_resources(
+                                service, busy, start - before, start + length + after, place
+                            )
+                            if resources is None:
+                                continue
+                        else:
+                            resources = ()
+                        slots.append(
+                            Slot(service.id, provider.id, resources, start, start + length)
+                        )
+        return slots
+
+
 def available_slots(
     rules: SpaRules,
     service: ServiceRule,
@@ -108,49 +189,5 @@ def available_slots(
 
     `window` should already respect lead time and horizon (see `booking.bookable_window`).
     """
-    tz = zone(rules.timezone)
-    begin, finish = window
-    if begin >= finish:
-        return []
-    place = {provider_id: i for i, provider_id in enumerate(rules.providers)}
-    providers = [
-        p
-        for p in rules.qualified(service)
-        if (not only.provider_id or p.id == only.provider_id) and p.id != only.avoid_provider_id
-    ]
-    step = service.slot_step_minutes * 60
-    before, after, length = service.before_s, service.after_s, service.duration_s
-    slots: list[Slot] = []
-    for day in local_days(begin, finish, tz):
-        if only.days_of_week and day.isoweekday() not in only.days_of_week:
-            continue
-        opened = normalize((at(day, r.start, tz), at(day, r.end, tz)) for r in rules.open_on(day))
-        if not opened:
-            continue
-        parts = normalize(
-            (at(day, PARTS_OF_DAY[p].start, tz), at(day, PARTS_OF_DAY[p].end, tz))
-            for p in only.parts_of_day
-        )
-        for provider in providers:
-            working = normalize(
-                (at(day, r.start, tz), at(day, r.end, tz)) for r in provider.working(day)
-            )
-            free = subtract(intersect(opened, working), busy.providers.get(provider.id, ()))
-            for lo, hi in free:
-                anchor = next(o for o, c in opened if o <= lo < c)
-                start = _grid_start(anchor, max(lo + before, begin), step)
-                while start < finish and start + length + after <= hi:
-                    if not parts or overlaps_any(parts, start, start + 1):
-                        resources = free_resources(
-                            service,
-                            busy,
-                            start - before,
-                            start + length + after,
-                            place[provider.id],
-                        )
-                        if resources is not None:
-                            slots.append(
-                                Slot(service.id, provider.id, resources, start, start + length)
-                            )
-                    start += step
-    return slots
+    finder = DayFinder(rules, service, busy, window, only)
+    return [slot for day in finder.days() for slot in finder.on(day)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.domain.availability import Busy, Slot, SlotFilter, available_slots
+from scheduler.domain.availability import Busy, DayFinder, Slot, SlotFilter
 from scheduler.domain.errors import FieldViolation, InvalidRequest, require
 from scheduler.domain.intervals import Interval
 from scheduler.domain.model import PartOfDay, ServiceRule, SpaRules
-from scheduler.domain.ranking import Ranking, rank
+from scheduler.domain.ranking import Ranking, gather, rank
 
 DAY = 86_400
 # Without an end, a search looks this far ahead (the horizon still caps it).
@@ -96,9 +96,9 @@ def check_query(rules: SpaRules, query: SlotQuery) -> ServiceRule:
 def find_slots(rules: SpaRules, query: SlotQuery, busy: Busy, now: int) -> list[Slot]:
     service = check_query(rules, query)
     window = search_window(service, query, now)
-    slots = available_slots(rules, service, busy, window, query.filter)
+    finder = DayFinder(rules, service, busy, window, query.filter)
     how = Ranking(query.near, query.max_results, query.spread_across_days)
-    return rank(slots, how, rules.timezone, list(rules.providers))
+    return rank(gather(finder, how), how, rules.timezone, list(rules.providers))
 
 
 def search_window(service: ServiceRule, query: SlotQuery, now: int) -> Interval:
@@ -139,7 +139,6 @@ def alternatives(
     rules: SpaRules, service: ServiceRule, busy: Busy, near: int, window: Interval
 ) -> list[Slot]:
     """The slots in `window` nearest to `near`, to offer instead of it."""
-    slots = available_slots(rules, service, busy, window)
-    return rank(
-        slots, Ranking(near=near, max_results=ALTERNATIVES), rules.timezone, list(rules.providers)
-    )
+    how = Ranking(near=near, max_results=ALTERNATIVES)
+    found = gather(DayFinder(rules, service, busy, window), how)
+    return rank(found, how, rules.timezone, list(rules.providers))
