@@ -24,4 +24,5 @@ def register(
         consumer.register("evt", "booking.held", requests.on_held)
     for ended in ("booking.cancelled", "booking.no_show", "booking.completed"):
         consumer.register("evt", ended, outcomes.on_booking_end)
+    consumer.register("evt", "booking.rescheduled", outcomes.on_rescheduled)
     consumer.register("evt", "policy.told", evidence.on_told)

@@ -29,6 +29,8 @@ from fastapi.responses import JSONResponse
 
 WEBHOOK_SECRET = "whsec_test_payments"
 SECRET_KEY = "sk_test_payments"
+# Stripe refuses to charge less than 50 cents (in USD).
+MINIMUM_CHARGE = 50
 
 
 @dataclass
@@ -115,6 +117,8 @@ class FakeStripe:
         parts = path.strip("/").split("/")
         if parts[1:3] == ["checkout", "sessions"]:
             if len(parts) == 3 and method == "POST":
+                if int(form["line_items[0][price_data][unit_amount]"]) < MINIMUM_CHARGE:
+                    return _error_body(400, "invalid_request_error", "amount_too_small")
                 return 200, self._create_session(form)
             session = self.sessions.get(parts[3]) if len(parts) > 3 else None
             if session is None:

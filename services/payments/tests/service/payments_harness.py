@@ -30,7 +30,7 @@ from medspa.common.v1.common_pb2 import CHANNEL_SMS, Money
 from medspa.events.v1 import booking_pb2, deposit_pb2
 from medspa_kit.crypto import FieldCipher, Purpose, dev_keyring
 from medspa_kit.db import create_pool
-from medspa_kit.envelope import Envelope
+from medspa_kit.envelope import EVENTS, Envelope
 from medspa_kit.runtime import Runtime, run_service
 from medspa_kit.streams import delete_streams, ensure_streams
 from payments.flow.request import DUE_CHANNEL
@@ -146,6 +146,17 @@ class Payments:
             f"{count} {name} for {appointment_id}",
         )
         return self.tap.of(name, appointment_id)
+
+    async def recorded(self, name: str, appointment_id: str) -> list[Any]:
+        """Every `name` event payments owes for the appointment, from its outbox: each row
+        is one event id, so this counts what was decided, not what the wire delivered."""
+        async with self.pool.acquire() as conn:
+            found = await conn.fetch(
+                "SELECT payload FROM outbox WHERE subject = $1 ORDER BY id",
+                f"{self.namespace}.evt.{SPA}.{name}",
+            )
+        decoded = [EVENTS[name].FromString(bytes(r["payload"])) for r in found]
+        return [m for m in decoded if m.appointment_id == appointment_id]
 
     async def deposit(self, appointment_id: str) -> asyncpg.Record | None:
         async with self.pool.acquire() as conn:

@@ -4,6 +4,8 @@ and credit offered on the patient's next booking."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from payments_harness import Payments, booking, cancelled, eventually, held, paid_on_sandbox
@@ -142,3 +144,26 @@ async def _handled(service: Payments, event_id: str) -> None:
         return await service.count("SELECT count(*) FROM inbox WHERE event_id = $1", event_id) == 1
 
     await eventually(done, f"event {event_id} handled")
+
+
+async def test_a_rescheduled_booking_takes_its_deposit_to_the_new_time(sandbox: Payments) -> None:
+    item = booking(sandbox.clock, patient_id=patient())
+    await paid_on_sandbox(sandbox, item)
+    later = booking_pb2.Booking()
+    later.CopyFrom(item)
+    later.start.FromDatetime(item.start.ToDatetime() + timedelta(days=2))
+    await sandbox.publish(
+        booking_pb2.BookingRescheduled(
+            booking=later, previous_start=item.start, inside_cancellation_window=False
+        )
+    )
+
+    async def moved() -> bool:
+        row = await sandbox.deposit(item.appointment_id)
+        return row is not None and row["appointment_start"] == later.start.ToDatetime(tzinfo=UTC)
+
+    await eventually(moved, "the deposit moved with its booking")
+    await sandbox.publish(booking_pb2.BookingNoShow(booking=later))
+    [forfeited] = await sandbox.events("deposit.forfeited", item.appointment_id)
+    when = later.start.ToDatetime(tzinfo=UTC).astimezone(ZoneInfo("America/Los_Angeles"))
+    assert when.strftime("%b %-d at %-I:%M %p") in sandbox.open_notice(forfeited.notice)

@@ -56,10 +56,11 @@ async def test_the_same_events_three_times_in_shuffled_order_are_handled_once(
         await sandbox.publish(message, event_id=event_id, msg_id=f"{event_id}#{n}")
     await handled(sandbox, *(event_id for event_id, _ in events))
 
-    assert len(await sandbox.events("deposit.forfeited", paid_item.appointment_id)) == 1
+    await sandbox.events("deposit.forfeited", paid_item.appointment_id)
+    assert len(await sandbox.recorded("deposit.forfeited", paid_item.appointment_id)) == 1
     # The hold and its cancellation raced on separate consumers: either the
     # cancellation came first and no link was made, or the link was made once and voided.
-    requested = sandbox.tap.of("deposit.requested", fresh.appointment_id)
+    requested = await sandbox.recorded("deposit.requested", fresh.appointment_id)
     row = await sandbox.deposit(fresh.appointment_id)
     if row is None:
         assert requested == []
@@ -107,7 +108,7 @@ async def test_the_webhook_and_the_success_page_fulfil_one_payment_once(
         == 1
     )
     assert await _transitions(sandbox, row["id"]) == ["requested", "paid"]
-    assert len(sandbox.tap.of("deposit.paid", item.appointment_id)) == 1
+    assert len(await sandbox.recorded("deposit.paid", item.appointment_id)) == 1
 
 
 def _bad_holds(service: Payments) -> list[tuple[str, str, booking_pb2.BookingHeld]]:

@@ -144,7 +144,8 @@ async def save(conn: asyncpg.Connection, record: Record) -> None:
     await conn.execute(
         "UPDATE deposits SET appointment_id = $2, state = $3, reason = $4, held_card_minor = $5,"
         " held_credit_minor = $6, payment_ref = $7, refund_ref = $8, paid_at = $9,"
-        " dispute_ref = $10, disputed_at = $11, updated_at = now() WHERE id = $1",
+        " dispute_ref = $10, disputed_at = $11, appointment_start = $12, provider_id = $13,"
+        " updated_at = now() WHERE id = $1",
         uuid.UUID(d.id),
         d.appointment_id,
         d.state.value,
@@ -156,6 +157,8 @@ async def save(conn: asyncpg.Connection, record: Record) -> None:
         record.paid_at,
         record.dispute_ref,
         record.disputed_at,
+        record.appointment_start,
+        record.provider_id,
     )
 
 

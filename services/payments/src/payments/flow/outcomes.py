@@ -1,4 +1,5 @@
-"""booking.cancelled, booking.no_show and booking.completed: apply the policy to the deposit.
+"""booking.cancelled, booking.no_show and booking.completed: apply the policy to the deposit;
+booking.rescheduled: the deposit follows its appointment to the new time.
 
 Each kind of booking event has its own durable consumer, so a cancellation can
 arrive before the booking.held it follows: it is then remembered, and the late
@@ -8,6 +9,7 @@ booking.held makes no link for a booking that is already over.
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 
 import asyncpg
 from google.protobuf.message import Message
@@ -61,3 +63,27 @@ class BookingOutcomes:
         await self._transitions.fire(
             conn, record, trigger, {"event": envelope.name, "event_id": envelope.id}
         )
+
+    async def on_rescheduled(
+        self, conn: asyncpg.Connection, envelope: Envelope, message: Message
+    ) -> None:
+        """Keep the deposit's idea of the visit current: its texts name the time, and
+        a late payment's slot is held again at it. The money does not move."""
+        assert isinstance(message, booking_pb2.BookingRescheduled)
+        booking = message.booking
+        if not booking.appointment_id or not booking.HasField("start"):
+            return
+        await rows.lock_appointment(conn, envelope.spa_id, booking.appointment_id)
+        record = await rows.by_appointment(conn, envelope.spa_id, booking.appointment_id, lock=True)
+        if record is None or record.deposit.appointment_id != booking.appointment_id:
+            return
+        moved = record.but(
+            appointment_start=booking.start.ToDatetime(tzinfo=UTC),
+            provider_id=booking.provider_id or record.provider_id,
+        )
+        detail: dict[str, object] = {
+            "event_id": envelope.id,
+            "previous_start": record.appointment_start.isoformat(),
+            "inside_window": message.inside_cancellation_window,
+        }
+        await self._transitions.note(conn, moved, "rescheduled", detail)

@@ -25,7 +25,7 @@ from payments.domain.machine import Paid, Publish, open_deposit
 from payments.domain.money import Money
 from payments.domain.policy import terms_for
 from payments.flow.transitions import Transitions
-from payments.ports import Clock, LinkRequest, PaymentProvider
+from payments.ports import Clock, LinkRequest, PaymentProvider, ProviderRefused
 from payments.words import policy_version
 from spa_config import UnknownId, UnknownSpa
 
@@ -115,21 +115,30 @@ class DepositRequests:
             await self._transitions.fire(conn, record, Paid("", record.due), {"source": CREDIT})
             return
         service = self._events.service_name(envelope.spa_id, booking.service_id)
-        link = await self._provider.create_link(
-            LinkRequest(
-                deposit_id=deposit_id,
-                spa_id=envelope.spa_id,
-                appointment_id=booking.appointment_id,
-                amount=record.due,
-                description=words.say(
-                    "payment.description", service=service, when=words.when(start)
-                ),
-                policy_text=policy,
-                expires_at=expires_at,
-                # Per hold and amount: a retry is the same request; other credit is another.
-                idempotency_key=f"hold:{booking.appointment_id}:{record.due.minor}",
+        description = words.say("payment.description", service=service, when=words.when(start))
+        try:
+            link = await self._provider.create_link(
+                LinkRequest(
+                    deposit_id=deposit_id,
+                    spa_id=envelope.spa_id,
+                    appointment_id=booking.appointment_id,
+                    amount=record.due,
+                    description=description,
+                    policy_text=policy,
+                    expires_at=expires_at,
+                    # Per hold and amount: a retry is the same request; other credit is another.
+                    idempotency_key=f"hold:{booking.appointment_id}:{record.due.minor}",
+                )
             )
-        )
+        except ProviderRefused as refused:
+            # Asking again would be refused again (an amount under the provider's
+            # minimum, a revoked key): no link, and the hold lapses on its own.
+            log.error(
+                "the provider refused to make a payment link",
+                extra={"appointment_id": booking.appointment_id, "error": str(refused)},
+            )
+            await rows.close_appointment(conn, envelope.spa_id, booking.appointment_id, "refused")
+            return
         record = record.but(provider=self._provider.name, link_ref=link.ref, payment_url=link.url)
         await self._transitions.opened(conn, record, opening, detail)
 
