@@ -273,7 +273,8 @@ async def _running(
     task = asyncio.create_task(run_service("console", settings, wired, port=port,
                                            host="127.0.0.1", app=app))  # fmt: skip
     await eventually(lambda: _ready(task, ready, f"http://127.0.0.1:{port}"), 60)
-    pool = await create_pool(database_url, "console")
+    # Few connections: the test reads tables now and then, and the server is shared.
+    pool = await create_pool(database_url, "console", max_size=2)
     nc = await nats.connect(nats_url)
     harness = Console(
         url=f"http://127.0.0.1:{port}", pool=pool, nc=nc, namespace=namespace,

@@ -42,6 +42,8 @@ def render(
         {
             "who": who,
             "now": console.clock(),
+            # Times are shown in the spa's own zone.
+            "tz": console.spa(who.spa_id).tz,
             "note": console.say(note) if note in NOTES else None,
             "error": console.say(error) if error in ERRORS else None,
             **context,

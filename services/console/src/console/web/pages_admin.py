@@ -39,7 +39,7 @@ async def calendar(
     console = console_of(request)
     day = day or reads.today(console, who.spa_id)
     context: dict[str, Any] = {"day": day, "phone": phone, "prev": day - timedelta(days=1),
-                               "next": day + timedelta(days=1), "tz": console.spa(who.spa_id).tz}  # fmt: skip
+                               "next": day + timedelta(days=1)}  # fmt: skip
     try:
         providers, appointments = await reads.day_calendar(console, who, day)
         context["columns"] = [
@@ -81,9 +81,12 @@ def _charts(f: Figures, t: Any) -> list[Any]:
         for s in Source
     ]  # fmt: skip
     return [
-        bar_chart(t("chart.answered"), answered),
-        bar_chart(t("chart.money"), takings),
-        bar_chart(t("chart.recovered"), recovered),
+        (t(key), bar_chart(t(key), bars))
+        for key, bars in (
+            ("chart.answered", answered),
+            ("chart.money", takings),
+            ("chart.recovered", recovered),
+        )
     ]
 
 
@@ -99,7 +102,6 @@ async def report(
     return render(
         request, who, "report.html", f=figures, period=period, day=day, before=before,
         after=figures.period.end_day, charts=_charts(figures, console.say), money=money,
-        sources=list(Source),
     )  # fmt: skip
 
 
