@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncpg
 from fastapi import FastAPI
 
 from medspa_kit.runtime import Runtime, Wire, main_entry, run_service
+from scheduler.adapters.busy_cache import BusyCache
 from scheduler.adapters.changes import Changes
 from scheduler.adapters.clock import SystemClock
 from scheduler.adapters.config_catalog import ConfigCatalog
@@ -22,6 +24,14 @@ from scheduler.settings import SchedulerSettings
 NAME = "scheduler"
 
 
+async def listener(database_url: str) -> asyncpg.Connection:
+    """The busy-time cache's own connection: it only listens, so it stays out of the pool."""
+    connection: asyncpg.Connection = await asyncpg.connect(
+        database_url, server_settings={"application_name": f"{NAME}-busy"}
+    )
+    return connection
+
+
 def wiring(settings: SchedulerSettings, feeds: IcalFeeds) -> Wire:
     async def wire(runtime: Runtime) -> None:
         catalog = ConfigCatalog(runtime.spas)
@@ -31,8 +41,17 @@ def wiring(settings: SchedulerSettings, feeds: IcalFeeds) -> Wire:
         waitlist = PostgresWaitlist(runtime.pool, catalog, clock, patients)
         changes = Changes(catalog, clock, events, waitlist)
         sweeper = HoldSweeper(runtime.pool, changes, clock, idle_s=settings.sweep_idle_s)
+        cache = BusyCache(runtime.pool, lambda: listener(settings.database_url), clock)
+        runtime.tasks.append(cache.run(runtime.stop))
         backend = PostgresCalendar(
-            runtime.pool, catalog, clock, patients, events, changes, on_hold=sweeper.nudge
+            runtime.pool,
+            catalog,
+            clock,
+            patients,
+            events,
+            changes,
+            on_hold=sweeper.nudge,
+            cache=cache,
         )
         deposits = DepositHandlers(changes)
         runtime.consumer.register("evt", "deposit.paid", deposits.paid)

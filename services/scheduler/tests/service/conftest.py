@@ -6,6 +6,7 @@ at the end. Time is a fake clock: Monday 2026-11-30, 06:00 in Los Angeles.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from medspa.calendar.v1 import calendar_pb2_grpc
 from medspa_kit.crypto import FieldCipher, Keyring
 from medspa_kit.db import create_pool
 from medspa_kit.migrate import migrate_service
+from scheduler.adapters.busy_cache import BusyCache
 from scheduler.adapters.changes import Changes
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.events import BookingEvents
@@ -72,7 +74,19 @@ def waitlist(pool, catalog, cipher, clock) -> PostgresWaitlist:
 
 
 @pytest.fixture
-async def calendar(pool, catalog, cipher, clock, waitlist) -> PostgresCalendar:
+async def busy_cache(pool, database_url, clock) -> AsyncIterator[BusyCache]:
+    """A busy-time cache listening on its own connection, as in the service."""
+    cache = BusyCache(pool, lambda: asyncpg.connect(database_url), clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(cache.run(stop))
+    await asyncio.wait_for(cache.live.wait(), timeout=30)
+    yield cache
+    stop.set()
+    await task
+
+
+@pytest.fixture
+async def calendar(pool, catalog, cipher, clock, waitlist, busy_cache) -> PostgresCalendar:
     async with pool.acquire() as conn:
         await conn.execute(
             "TRUNCATE appointment_requests, appointment_resources, appointments, waitlist_requests,"
@@ -80,7 +94,9 @@ async def calendar(pool, catalog, cipher, clock, waitlist) -> PostgresCalendar:
         )
     events = BookingEvents(NAMESPACE)
     changes = Changes(catalog, clock, events, waitlist)
-    return PostgresCalendar(pool, catalog, clock, Patients(cipher), events, changes)
+    return PostgresCalendar(
+        pool, catalog, clock, Patients(cipher), events, changes, cache=busy_cache
+    )
 
 
 @pytest.fixture

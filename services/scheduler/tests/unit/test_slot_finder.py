@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from scheduler_spa import BEN, LA, MONDAY, NOW, local, make_spa, week
 
-from scheduler.domain.availability import Booked, Busy, SlotFilter, available_slots
+from scheduler.domain.availability import Booked, Busy, DayFinder, SlotFilter, available_slots
 from scheduler.domain.errors import InvalidRequest
 from scheduler.domain.model import PartOfDay, ServiceRule
+from scheduler.domain.ranking import Ranking, gather, rank
 from scheduler.domain.slots import (
     FULL_REACH,
     NEAR_REACH,
@@ -19,7 +20,6 @@ from scheduler.domain.slots import (
     alternatives,
     alternatives_window,
     find_slots,
-    first_look,
     search_window,
 )
 
@@ -249,9 +249,29 @@ def test_a_filter_only_narrows(spa):
     assert all(clock(s.start) < "12:00" for s in morning)
 
 
-@pytest.mark.parametrize("busy_days", [0, 1, 2, 3])
-def test_the_first_look_gives_the_same_earliest_slots_as_the_whole_window(spa, busy_days):
-    # Fill the first days completely so the short look sometimes falls short.
+class CountingFinder(DayFinder):
+    """A finder that remembers which days it was asked to work out."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.visited: list[date] = []
+
+    def on(self, day):
+        self.visited.append(day)
+        return super().on(day)
+
+
+@pytest.mark.parametrize(
+    ("busy_days", "how", "visited"),
+    [
+        (0, Ranking(max_results=10), 1),
+        (2, Ranking(max_results=10), 3),
+        (0, Ranking(max_results=3, spread_across_days=True), 3),
+        (0, Ranking(near=local(MONDAY, "14:00") + 3 * 86_400, max_results=3), 1),
+    ],
+)
+def test_a_search_works_out_only_the_days_its_answer_needs(spa, busy_days, how, visited):
+    # Fill the first days completely so the answer has to come from later ones.
     full = [
         Booked(
             p,
@@ -263,17 +283,15 @@ def test_the_first_look_gives_the_same_earliest_slots_as_the_whole_window(spa, b
         for p in ("ana", "ben")
     ]
     busy = Busy.of(full)
-    q = query(max_results=10)
-    window = search_window(spa.services["botox"], q, NOW)
-    short = first_look(q, window)
-    assert short is not None and short[1] - short[0] == 2 * 86_400
-    everything = find_slots(spa, q, busy, NOW)
-    quick = find_slots(spa, replace(q, start=short[0], end=short[1]), busy, NOW)
-    assert (len(quick) >= 10) is (busy_days < 2), "two full days leave the short look short"
-    later = find_slots(spa, replace(q, start=short[1], end=window[1]), busy, NOW)
-    assert (quick + later)[:10] == everything
-    assert first_look(query(near=NOW), window) is None
-    assert first_look(query(spread_across_days=True), window) is None
+    botox = spa.services["botox"]
+    window = search_window(botox, query(), NOW)
+    finder = CountingFinder(spa, botox, busy, window)
+    found = rank(gather(finder, how), how, spa.timezone, list(spa.providers))
+    everything = rank(
+        available_slots(spa, botox, busy, window), how, spa.timezone, list(spa.providers)
+    )
+    assert found == everything
+    assert len(finder.visited) == visited
 
 
 def test_alternatives_a_day_either_side_are_the_nearest_of_the_week(spa):

@@ -34,9 +34,13 @@ if TYPE_CHECKING:
 class Refused(Exception):
     """Raised inside a transaction to roll it back; the caller answers with alternatives."""
 
-    def __init__(self, reason: str, service: ServiceRule, near: int) -> None:
+    def __init__(
+        self, reason: str, service: ServiceRule, near: int, seen: Busy | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason, self.service, self.near = reason, service, near
+        # The busy time the refusing transaction read: fresher than any cache.
+        self.seen = seen or Busy()
 
 
 def digest(*parts: str) -> bytes:
@@ -185,7 +189,8 @@ class Changes:
         slot = slot or slot_for(rules, plan, busy)
         if slot is None:
             free_now = slot_for(rules, plan, Busy()) is not None
-            raise Refused("slot_taken" if free_now else "not_available", plan.service, plan.start)
+            reason = "slot_taken" if free_now else "not_available"
+            raise Refused(reason, plan.service, plan.start, busy)
         moved = replace(
             appt,
             provider_id=slot.provider_id,
@@ -193,7 +198,7 @@ class Changes:
             start=slot.start,
             end=slot.end,
         )
-        await rows.move(conn, moved, plan.blocked)
+        moved = await rows.move(conn, moved, plan.blocked)
         late = life.inside_cancellation_window(appt.start, now, rules.cancellation_window_hours)
         await self._events.rescheduled(conn, moved, appt, late)
         if appt.status is Status.CONFIRMED:

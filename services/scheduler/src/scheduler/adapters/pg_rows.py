@@ -44,6 +44,7 @@ def appointment(row: asyncpg.Record) -> Appointment:
         currency=row["currency"],
         new_patient=row["new_patient"],
         conversation_id=row["conversation_id"],
+        version=row["version"],
     )
 
 
@@ -154,9 +155,10 @@ async def _take_resources(conn: asyncpg.Connection, appt: Appointment, blocked: 
 
 async def set_status(conn: asyncpg.Connection, appt: Appointment, status: Status) -> Appointment:
     """Move to `status`; leaving the calendar frees the rooms and devices too."""
-    await conn.execute(
+    version = await conn.fetchval(
         "UPDATE appointments SET status = $2, updated_at = now(),"
-        " hold_expires_at = CASE WHEN $2 = 'held' THEN hold_expires_at END WHERE id = $1",
+        " hold_expires_at = CASE WHEN $2 = 'held' THEN hold_expires_at END WHERE id = $1"
+        " RETURNING version",
         UUID(appt.id),
         status.value,
     )
@@ -166,15 +168,15 @@ async def set_status(conn: asyncpg.Connection, appt: Appointment, status: Status
             UUID(appt.id),
         )
     expires = appt.hold_expires_at if status is Status.HELD else None
-    return replace(appt, status=status, hold_expires_at=expires)
+    return replace(appt, status=status, hold_expires_at=expires, version=version)
 
 
-async def move(conn: asyncpg.Connection, appt: Appointment, blocked: Interval) -> None:
+async def move(conn: asyncpg.Connection, appt: Appointment, blocked: Interval) -> Appointment:
     """Put an appointment at a new time (and perhaps provider and rooms)."""
-    await conn.execute(
+    version = await conn.fetchval(
         "UPDATE appointments SET provider_id = $2, resource_ids = $3, starts_at = $4,"
         " ends_at = $5, blocked = tstzrange(to_timestamp($6::bigint), to_timestamp($7::bigint)),"
-        " block_lo = $6, block_hi = $7, updated_at = now() WHERE id = $1",
+        " block_lo = $6, block_hi = $7, updated_at = now() WHERE id = $1 RETURNING version",
         UUID(appt.id),
         appt.provider_id,
         list(appt.resource_ids),
@@ -185,6 +187,7 @@ async def move(conn: asyncpg.Connection, appt: Appointment, blocked: Interval) -
     )
     await conn.execute("DELETE FROM appointment_resources WHERE appointment_id = $1", UUID(appt.id))
     await _take_resources(conn, appt, blocked)
+    return replace(appt, version=version)
 
 
 async def find(

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import TypeVar
 
 import asyncpg
 
 from scheduler.adapters import pg_rows as rows
+from scheduler.adapters.busy_cache import BusyCache
 from scheduler.adapters.changes import Changes, Refused, digest
 from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.patients import Patients, e164
@@ -43,7 +43,6 @@ from scheduler.domain.errors import (
 from scheduler.domain.intervals import Interval
 from scheduler.domain.model import ServiceRule, SpaRules
 from scheduler.domain.patients import PatientDetails, check_details
-from scheduler.domain.ranking import result_limit
 from scheduler.domain.slots import (
     ALTERNATIVES,
     FULL_REACH,
@@ -53,7 +52,6 @@ from scheduler.domain.slots import (
     alternatives_window,
     check_query,
     find_slots,
-    first_look,
     search_window,
 )
 from scheduler.ports import Clock, SpaCatalog
@@ -93,6 +91,7 @@ class PostgresCalendar:
         events: BookingEvents,
         changes: Changes,
         on_hold: Callable[[], None] = lambda: None,
+        cache: BusyCache | None = None,
     ) -> None:
         self._pool = pool
         self._catalog = catalog
@@ -100,40 +99,40 @@ class PostgresCalendar:
         self._patients = patients
         self._events = events
         self._on_hold = on_hold
+        # Busy time in memory for searches; None reads PostgreSQL every time.
+        self._cache = cache
         self.changes = changes
 
     async def _busy(self, spa_id: str, service: ServiceRule, window: Interval) -> Busy:
+        cached = await self._cache.busy(spa_id) if self._cache is not None else None
+        if cached is not None:
+            return cached
         # A slot starting in the window ties up time a little before and after it.
         span = (window[0] - service.before_s, window[1] + service.duration_s + service.after_s)
         async with self._pool.acquire() as conn:
             return await rows.busy(conn, spa_id, span)
+
+    def _seen(self, rules: SpaRules, appt: Appointment) -> None:
+        """Tell the cache of a committed change at once, before the caller hears back."""
+        service = rules.services.get(appt.service_id)
+        if self._cache is not None and service is not None:
+            self._cache.saw(appt, service.blocked(appt.start))
 
     async def find_slots(self, spa_id: str, query: SlotQuery) -> list[Slot]:
         rules = self._catalog.rules(spa_id)
         now = self._clock.now()
         service = check_query(rules, query)
         window = search_window(service, query, now)
-        short = first_look(query, window)
-        if short is None:
-            return find_slots(rules, query, await self._busy(spa_id, service, window), now)
-        limit = result_limit(query.max_results)
-        first = replace(query, start=short[0], end=short[1])
-        found = find_slots(rules, first, await self._busy(spa_id, service, short), now)
-        if len(found) >= limit:
-            return found
-        # Everything after the first look starts later, so it can only follow.
-        rest = replace(query, start=short[1], end=window[1])
-        later = find_slots(
-            rules, rest, await self._busy(spa_id, service, (short[1], window[1])), now
-        )
-        return (found + later)[:limit]
+        return find_slots(rules, query, await self._busy(spa_id, service, window), now)
 
-    async def _alternatives(self, rules: SpaRules, service: ServiceRule, near: int) -> list[Slot]:
-        now = self._clock.now()
+    async def _alternatives(self, rules: SpaRules, refused: Refused) -> list[Slot]:
+        """The nearest free slots, counting as taken what the refusing transaction saw,
+        which the cache may not have heard of yet."""
+        now, service, near = self._clock.now(), refused.service, refused.near
         found: list[Slot] = []
         for reach in (NEAR_REACH, FULL_REACH):
             window = alternatives_window(service, near, now, reach)
-            busy = await self._busy(rules.spa_id, service, window)
+            busy = (await self._busy(rules.spa_id, service, window)).merged(refused.seen)
             found = alternatives(rules, service, busy, near, window)
             if len(found) >= ALTERNATIVES:
                 break
@@ -179,8 +178,9 @@ class PostgresCalendar:
                 attempt, lambda: Refused("contended", plan.service, plan.start)
             )
         except Refused as refused:
-            found = await self._alternatives(rules, refused.service, refused.near)
+            found = await self._alternatives(rules, refused)
             raise SlotUnavailable(refused.reason, found) from None
+        self._seen(rules, held)
         self._on_hold()
         return held
 
@@ -245,11 +245,12 @@ class PostgresCalendar:
             refusal = Refused("consult_required", consults[0], now)
         elif slot is None:
             free_now = slot_for(rules, plan, Busy()) is not None
-            refusal = Refused("slot_taken" if free_now else "not_available", service, plan.start)
+            reason = "slot_taken" if free_now else "not_available"
+            refusal = Refused(reason, service, plan.start, busy)
         if refusal is not None or slot is None:
             if (repeat := await earlier()) is not None:
                 return repeat
-            raise refusal or Refused("slot_taken", service, plan.start)
+            raise refusal or Refused("slot_taken", service, plan.start, busy)
         minutes = request.hold_minutes or rules.hold_minutes
         appt = Appointment(
             id=str(uuid.uuid4()),
@@ -272,36 +273,44 @@ class PostgresCalendar:
         return appt
 
     async def confirm(self, spa_id: str, appointment_id: str, request_id: str) -> Appointment:
-        self._catalog.rules(spa_id)
+        rules = self._catalog.rules(spa_id)
         require(required(request_id, "request_id"))
         key = parse_uuid(appointment_id, "appointment_id")
-        return await self._retrying(
+        confirmed = await self._retrying(
             lambda conn: self.changes.confirm(conn, spa_id, key, request_id)
         )
+        self._seen(rules, confirmed)
+        return confirmed
 
     async def cancel(self, request: CancelRequest) -> Appointment:
-        self._catalog.rules(request.spa_id)
+        rules = self._catalog.rules(request.spa_id)
         require(required(request.request_id, "request_id"))
         key = parse_uuid(request.appointment_id, "appointment_id")
-        return await self._retrying(lambda conn: self.changes.cancel(conn, request, key))
+        cancelled = await self._retrying(lambda conn: self.changes.cancel(conn, request, key))
+        self._seen(rules, cancelled)
+        return cancelled
 
     async def reschedule(self, request: RescheduleRequest) -> Appointment:
         rules = self._catalog.rules(request.spa_id)
         require(required(request.request_id, "request_id"))
         key = parse_uuid(request.appointment_id, "appointment_id")
         try:
-            return await self._retrying(
+            moved = await self._retrying(
                 lambda conn: self.changes.reschedule(conn, rules, request, key)
             )
         except Refused as refused:
-            found = await self._alternatives(rules, refused.service, refused.near)
+            found = await self._alternatives(rules, refused)
             raise SlotUnavailable(refused.reason, found) from None
+        self._seen(rules, moved)
+        return moved
 
     async def close(self, request: CloseRequest) -> Appointment:
-        self._catalog.rules(request.spa_id)
+        rules = self._catalog.rules(request.spa_id)
         require(required(request.request_id, "request_id"))
         key = parse_uuid(request.appointment_id, "appointment_id")
-        return await self._retrying(lambda conn: self.changes.close(conn, request, key))
+        closed = await self._retrying(lambda conn: self.changes.close(conn, request, key))
+        self._seen(rules, closed)
+        return closed
 
     async def get(self, spa_id: str, appointment_id: str) -> Appointment:
         self._catalog.rules(spa_id)

@@ -70,10 +70,11 @@ class HoldSweeper:
                 log.warning("hold sweep failed, will retry", extra={"error": type(exc).__name__})
                 wait = self._idle_s
             self._wake.clear()
-            await _first(stop, self._wake, wait)
+            await first_set(stop, self._wake, wait)
 
 
-async def _first(stop: asyncio.Event, wake: asyncio.Event, at_most_s: float) -> None:
+async def first_set(stop: asyncio.Event, wake: asyncio.Event, at_most_s: float) -> None:
+    """Return when either event is set, or after `at_most_s`."""
     waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
     try:
         await asyncio.wait(waits, timeout=at_most_s, return_when=asyncio.FIRST_COMPLETED)

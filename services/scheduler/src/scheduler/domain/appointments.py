@@ -43,6 +43,8 @@ class Appointment:
     currency: str
     new_patient: bool
     conversation_id: str = ""
+    # The stored row's revision: orders what caches hear about this appointment.
+    version: int = 1
 
 
 def _refuse(status: Status, doing: str) -> WrongState:

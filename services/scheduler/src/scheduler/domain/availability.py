@@ -58,6 +58,18 @@ class Busy:
             {k: normalize(v) for k, v in resources.items()},
         )
 
+    def merged(self, other: Busy) -> Busy:
+        """This busy time and `other` together (two reads of one calendar, overlaps joined)."""
+        if not other.providers and not other.resources:
+            return self
+        providers = dict(self.providers)
+        for key, taken in other.providers.items():
+            providers[key] = normalize([*providers.get(key, ()), *taken])
+        resources = dict(self.resources)
+        for key, taken in other.resources.items():
+            resources[key] = normalize([*resources.get(key, ()), *taken])
+        return Busy(providers, resources)
+
 
 @dataclass(frozen=True, slots=True)
 class SlotFilter:

@@ -13,8 +13,6 @@ from scheduler.domain.ranking import Ranking, gather, rank
 DAY = 86_400
 # Without an end, a search looks this far ahead (the horizon still caps it).
 DEFAULT_SPAN_DAYS = 14
-# How far an earliest-first search looks before reading the rest of its window.
-FIRST_LOOK_DAYS = 2
 # How many nearby slots a refused hold offers instead.
 ALTERNATIVES = 3
 
@@ -106,18 +104,6 @@ def search_window(service: ServiceRule, query: SlotQuery, now: int) -> Interval:
     start = max(earliest, query.start if query.start is not None else now)
     end = query.end if query.end is not None else start + DEFAULT_SPAN_DAYS * DAY
     return start, min(end, latest)
-
-
-def first_look(query: SlotQuery, window: Interval) -> Interval | None:
-    """A shorter window that is enough when the earliest slots are wanted.
-
-    Earliest-first without spreading: if the first days already hold `max_results`
-    slots, nothing later can outrank them, so the busy calendar beyond need not be read.
-    """
-    if query.near is not None or query.spread_across_days:
-        return None
-    short = (window[0], min(window[1], window[0] + FIRST_LOOK_DAYS * DAY))
-    return short if short != window else None
 
 
 def alternatives_window(
