@@ -256,14 +256,25 @@ async def live_events(console: Console, spa_id: str, stop: asyncio.Event) -> Asy
     """Server-sent events: one per change (topic and id only), heartbeats in between."""
     async with console.hub.subscribe(spa_id) as queue:
         yield "retry: 3000\n\n"
-        while not stop.is_set():
-            try:
-                notice = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_S)
-            except TimeoutError:
-                yield ": heartbeat\n\n"
-                continue
-            body = json.dumps({"topic": notice["topic"], "id": notice["id"]})
-            yield f"event: {notice['topic']}\ndata: {body}\n\n"
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                # Whichever comes first: a notice, shutdown (so draining is not held up by
+                # open pages), or the heartbeat's turn.
+                getting = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait(
+                    {getting, stopping}, timeout=HEARTBEAT_S, return_when=asyncio.FIRST_COMPLETED
+                )
+                if getting not in done:
+                    getting.cancel()
+                    if not stop.is_set():
+                        yield ": heartbeat\n\n"
+                    continue
+                notice = getting.result()
+                body = json.dumps({"topic": notice["topic"], "id": notice["id"]})
+                yield f"event: {notice['topic']}\ndata: {body}\n\n"
+        finally:
+            stopping.cancel()
 
 
 @router.get("/stream", tags=["inbox"], response_class=StreamingResponse)
