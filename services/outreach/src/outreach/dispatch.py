@@ -52,6 +52,13 @@ _NEEDS_CONTACT = {
     JobKind.OFFER_GONE,
     JobKind.ATTRIBUTE,
 }
+# Jobs whose only writes are the sends they queue: no savepoint needed.
+_SENDS_ONLY = {
+    JobKind.REMINDER,
+    JobKind.AFTERCARE,
+    JobKind.MISSED_CALL_TEXT,
+    JobKind.MISSED_CALL_CALL,
+}
 _CONTACTS_PURPOSE = "outreach: reminders, aftercare, recall, waitlist"
 
 
@@ -76,9 +83,12 @@ class Dispatcher:
         self._limits = limits
         self._namespace = namespace
 
-    async def run(self, conn: asyncpg.Connection, rows: list[JobRow], now: datetime) -> int:
-        """Do the batch; answers how many messages and calls it queued."""
-        batch = SendBatch(conn, self._cipher, self._namespace, self._limits, now)
+    async def run(
+        self, conn: asyncpg.Connection, rows: list[JobRow], now: datetime, *, locked: bool
+    ) -> int:
+        """Do the batch; answers how many messages and calls it queued. Raises
+        CapContention when, not `locked`, it would pass a number's daily cap."""
+        batch = SendBatch(conn, self._cipher, self._namespace, self._limits, now, locked=locked)
         finished: list[Finished] = []
         later: list[jobs.Later] = []
         runnable: list[tuple[JobRow, SpaConfig]] = []
@@ -129,9 +139,13 @@ class Dispatcher:
         if row.expires_at is not None and ctx.now >= row.expires_at:
             return Skipped("expired")
         mark = ctx.batch.mark()
+        work = WORK[row.kind]
         try:
+            if row.kind in _SENDS_ONLY:
+                # Writes nothing but through the batch, which `undo` takes back.
+                return await work(ctx, row)
             async with ctx.conn.transaction():
-                return await WORK[row.kind](ctx, row)
+                return await work(ctx, row)
         except UnknownId:
             ctx.batch.undo(mark)
             # The spa's configuration no longer has the service or provider.

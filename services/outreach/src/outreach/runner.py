@@ -19,6 +19,7 @@ from medspa_kit.crypto import FieldCipher
 from outreach.adapters import jobs
 from outreach.dispatch import Dispatcher
 from outreach.ports import Clock
+from outreach.sending import CapContention
 
 log = logging.getLogger(__name__)
 _TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -45,11 +46,19 @@ class JobRunner:
 
     async def run_batch(self) -> int:
         """Claim and run one batch; answers how many jobs it claimed (0: none due)."""
+        try:
+            return await self._batch(locked=False)
+        except CapContention:
+            # Near a number's daily cap with another replica: undone, and run again
+            # holding the count's lock from the start.
+            return await self._batch(locked=True)
+
+    async def _batch(self, *, locked: bool) -> int:
         now = self._clock.now()
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await jobs.claim(conn, now, self._batch_size, self._cipher)
             if rows:
-                await self._dispatcher.run(conn, rows, now)
+                await self._dispatcher.run(conn, rows, now, locked=locked)
         return len(rows)
 
     async def run_due(self) -> int:

@@ -1,9 +1,15 @@
 """Every message and call outreach starts passes through here, and through the rules.
 
 A claimed batch reads what the rules need once (the sending numbers' counts for the
-day, locked so replicas keep the daily cap exact; opt-outs; each patient's recent
-outreach), then each send is decided by `domain.rules.decide` and, when it may go,
-written as a command to telephony plus `outreach.sent`, in the batch's transaction.
+day, opt-outs, each patient's recent outreach), then each send is decided by
+`domain.rules.decide` and, when it may go, written as a command to telephony plus
+`outreach.sent`, in the batch's transaction.
+
+The daily cap per number stays exact across replicas without making them take turns:
+a batch reads the day's count unlocked and adds its own sends at the end, under the
+row's lock until commit. If that sum passes the cap (another replica sent meanwhile,
+near the cap), the batch is undone (CapContention) and run again holding the lock from
+the start. Far from the cap, replicas never wait for each other.
 """
 
 from __future__ import annotations
@@ -17,11 +23,10 @@ import asyncpg
 
 from medspa.commands.v1 import commands_pb2
 from medspa.events.v1 import outreach_pb2
-from medspa_kit import outbox
-from medspa_kit.audit import audit
 from medspa_kit.crypto import FieldCipher
 from medspa_kit.crypto import Purpose as Sealing
 from medspa_kit.envelope import Envelope
+from outreach.adapters.batched import AuditRow, Rows, SendRow, write
 from outreach.adapters.jobs import JobRow, phone_index
 from outreach.domain.model import Channel, Expects, Purpose
 from outreach.domain.rules import Attempt, Decision, Defer, Limits, Send, Skip, decide
@@ -31,6 +36,10 @@ from spa_config import SpaConfig
 
 log = logging.getLogger(__name__)
 SOURCE = "outreach"
+
+
+class CapContention(Exception):
+    """Replicas together would pass a number's daily cap: run the batch again, locked."""
 
 
 @dataclass(frozen=True)
@@ -72,31 +81,41 @@ class SendBatch:
         namespace: str,
         limits: Limits,
         now: datetime,
+        *,
+        locked: bool = False,
     ) -> None:
         self._conn = conn
+        self._locked = locked
         self._cipher = cipher
         self._namespace = namespace
         self._limits = limits
         self._now = now
         self._counts: dict[tuple[str, date], int] = {}
+        self._added: dict[tuple[str, date], int] = defaultdict(int)
         self._opted_out: dict[tuple[str, bytes], bool] = {}
         self._recent: dict[tuple[str, bytes], list[datetime]] = defaultdict(list)
         # What each queued send added to the counts, so a job rolled back to its
         # savepoint can take its sends back out.
         self._log: list[tuple[tuple[str, date], tuple[str, bytes] | None]] = []
+        # Written once, when the batch is done (see adapters/batched.py).
+        self._rows = Rows()
         self.sent = 0
 
     async def prepare(self, spas: list[SpaConfig], phones: list[tuple[str, str]]) -> None:
-        """Lock the sending numbers' day counts (in a fixed order, so replicas never
-        deadlock) and read the opt-outs and recent outreach of the batch's patients."""
+        """Read the sending numbers' day counts (locked, in a fixed order so replicas
+        never deadlock, when running locked) and the opt-outs and recent outreach of the
+        batch's patients."""
         days = sorted({(sender_number(s), self._day(s)) for s in spas})
         for sender, day in days:
-            self._counts[(sender, day)] = await self._conn.fetchval(
+            await self._conn.execute(
                 "INSERT INTO number_days (sender, day) VALUES ($1, $2)"
-                " ON CONFLICT (sender, day) DO UPDATE SET sent = number_days.sent"
-                " RETURNING sent",
+                " ON CONFLICT (sender, day) DO NOTHING",
                 sender,
                 day,
+            )
+            # A statement of its own, so it sees the row even if another replica made it.
+            self._counts[(sender, day)] = await self._conn.fetchval(
+                _LOCK_DAY if self._locked else _READ_DAY, sender, day
             )
         by_spa: dict[str, set[bytes]] = defaultdict(set)
         for spa_id, phone in phones:
@@ -158,22 +177,25 @@ class SendBatch:
             appointment_id=job.appointment_id,
         )
         envelope = Envelope.wrap(job.spa_id, event, SOURCE, event_id=f"skipped:{job.key}:{reason}")
-        await outbox.record(self._conn, envelope, self._namespace)
+        self._rows.event(envelope, self._namespace)
         log.info("send skipped", extra={"job_id": job.id, "kind": job.kind.value, "reason": reason})
 
     async def flush(self) -> None:
-        """Write the numbers' new day counts."""
-        if not self._counts:
-            return
-        keys = list(self._counts)
-        await self._conn.execute(
-            "UPDATE number_days SET sent = c.sent"
-            " FROM unnest($1::text[], $2::date[], $3::int[]) AS c(sender, day, sent)"
-            " WHERE number_days.sender = c.sender AND number_days.day = c.day",
-            [k[0] for k in keys],
-            [k[1] for k in keys],
-            [self._counts[k] for k in keys],
-        )
+        """Write the batch's commands, events, sends and audit rows, and add its sends to
+        the numbers' day counts."""
+        for (sender, day), added in sorted(self._added.items()):
+            if not added:
+                continue
+            total = await self._conn.fetchval(
+                "UPDATE number_days SET sent = sent + $3 WHERE sender = $1 AND day = $2"
+                " RETURNING sent",
+                sender,
+                day,
+                added,
+            )
+            if not self._locked and total > self._limits.number_daily_cap:
+                raise CapContention(sender)
+        await write(self._conn, self._rows)
 
     async def _queue(self, out: Outgoing, index: bytes, sender: str) -> None:
         job, spa, command_id = out.job, out.spa, out.command_id
@@ -198,8 +220,8 @@ class SendBatch:
                 conversation_id=out.conversation_id,
                 purpose=why,
             )
-        await outbox.record(
-            self._conn, Envelope.wrap(spa.id, command, SOURCE, event_id=command_id), self._namespace
+        self._rows.event(
+            Envelope.wrap(spa.id, command, SOURCE, event_id=command_id), self._namespace
         )
         sent = outreach_pb2.OutreachSent(
             spa_id=spa.id,
@@ -218,41 +240,40 @@ class SendBatch:
         sent.sent_at.FromDatetime(self._now)
         if job.triggered_at is not None:
             sent.triggered_at.FromDatetime(job.triggered_at)
-        await outbox.record(
-            self._conn,
-            Envelope.wrap(spa.id, sent, SOURCE, event_id=f"sent:{command_id}"),
-            self._namespace,
+        self._rows.event(
+            Envelope.wrap(spa.id, sent, SOURCE, event_id=f"sent:{command_id}"), self._namespace
         )
-        await self._conn.execute(
-            "INSERT INTO sends (command_id, job_id, spa_id, kind, purpose, channel, sender,"
-            " patient_id, phone_index, appointment_id, offer_id, triggered_at, queued_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            command_id,
-            job.id,
-            spa.id,
-            job.kind.value,
-            out.purpose.value,
-            out.channel.value,
-            sender,
-            out.patient_id,
-            index,
-            job.appointment_id,
-            out.offer_id,
-            job.triggered_at,
-            self._now,
+        self._rows.sends.append(
+            SendRow(
+                command_id=command_id,
+                job_id=job.id,
+                spa_id=spa.id,
+                kind=job.kind.value,
+                purpose=out.purpose.value,
+                channel=out.channel.value,
+                sender=sender,
+                patient_id=out.patient_id,
+                phone_index=index,
+                appointment_id=job.appointment_id,
+                offer_id=out.offer_id,
+                triggered_at=job.triggered_at,
+                queued_at=self._now,
+            )
         )
-        await audit(
-            self._conn,
-            actor=SOURCE,
-            action=f"send_{out.channel.value}",
-            subject_type="patient" if out.patient_id else "phone",
-            subject_id=out.patient_id or command_id,
-            fields=["phone"],
-            purpose=why,
-            spa_id=spa.id,
+        self._rows.audits.append(
+            AuditRow(
+                spa_id=spa.id,
+                actor=SOURCE,
+                action=f"send_{out.channel.value}",
+                subject_type="patient" if out.patient_id else "phone",
+                subject_id=out.patient_id or command_id,
+                fields=["phone"],
+                purpose=why,
+            )
         )
         day_key = (sender, self._day(spa))
         self._counts[day_key] = self._counts.get(day_key, 0) + 1
+        self._added[day_key] += 1
         patient_key = None
         if out.purpose is not Purpose.RESPONSE:
             patient_key = (spa.id, index)
@@ -260,14 +281,16 @@ class SendBatch:
         self._log.append((day_key, patient_key))
         self.sent += 1
 
-    def mark(self) -> int:
-        return len(self._log)
+    def mark(self) -> tuple[int, tuple[int, int, int]]:
+        return len(self._log), self._rows.mark()
 
-    def undo(self, mark: int) -> None:
-        """Forget the sends queued since `mark` (their job's savepoint was rolled back)."""
-        while len(self._log) > mark:
+    def undo(self, mark: tuple[int, tuple[int, int, int]]) -> None:
+        """Forget what was queued since `mark` (its job failed and was rolled back)."""
+        self._rows.undo(mark[1])
+        while len(self._log) > mark[0]:
             day_key, patient_key = self._log.pop()
             self._counts[day_key] -= 1
+            self._added[day_key] -= 1
             if patient_key is not None:
                 self._recent[patient_key].pop()
             self.sent -= 1
@@ -296,3 +319,7 @@ class SendBatch:
 
     def _day(self, spa: SpaConfig) -> date:
         return self._now.astimezone(spa.tz).date()
+
+
+_READ_DAY = "SELECT sent FROM number_days WHERE sender = $1 AND day = $2"
+_LOCK_DAY = _READ_DAY + " FOR UPDATE"

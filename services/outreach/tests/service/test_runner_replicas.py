@@ -11,6 +11,7 @@ from outreach_world import SPA, World, booking, la
 
 from medspa.events.v1 import booking_pb2, telephony_pb2
 from medspa_kit.db import create_pool
+from outreach.domain.rules import Limits
 
 pytestmark = pytest.mark.integration
 
@@ -104,3 +105,31 @@ async def test_a_missed_call_jumps_a_backlog_of_reminders(world: World) -> None:
     assert await world.runner(batch_size=5).run_batch() == 5
     first_batch = await world.sent()
     assert "+14155550177" in {s.phone for s in first_batch}
+
+
+async def test_two_replicas_together_never_pass_the_daily_cap(world: World) -> None:
+    world.limits = Limits(number_daily_cap=50)
+    await many_reminders(world, 80)
+    both_inside = asyncio.Event()
+    arrived: list[int] = [0]
+
+    async def gate() -> None:
+        # Both replicas read the day's count before either adds to it.
+        arrived[0] += 1
+        if arrived[0] == 2:
+            both_inside.set()
+        if arrived[0] <= 2:
+            await asyncio.wait_for(both_inside.wait(), timeout=30)
+
+    world.scheduler.gate = gate
+    pool_b = await create_pool(world.database_url, world.schema, max_size=4)
+    try:
+        await asyncio.gather(
+            world.runner(batch_size=20).run_due(),
+            world.runner(pool_b, batch_size=20).run_due(),
+        )
+    finally:
+        await pool_b.close()
+    assert len(await world.sent()) == 50
+    waiting = [j for j in await world.jobs("reminder") if j["outcome"] == "number_cap"]
+    assert len(waiting) == 30 and {j["due_at"] for j in waiting} == {la(4, 8)}
