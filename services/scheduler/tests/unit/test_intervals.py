@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.domain.intervals import covers, intersect, normalize, overlaps_any, subtract
+from scheduler.domain.intervals import (
+    covers,
+    intersect,
+    merge_into,
+    normalize,
+    overlaps_any,
+    subtract,
+)
 
 
 @pytest.mark.parametrize(
@@ -107,3 +116,13 @@ def test_touching_pieces_count_like_merged_ones(a, b, cuts, start, length):
     assert overlaps_any(pieces, start, start + length) is overlaps_any(
         merged, start, start + length
     )
+
+
+@given(spans, spans)
+def test_merging_a_few_into_a_list_is_merging_them_all(base, extra):
+    merged = merge_into(normalize(base), extra)
+    assert points(merged) == points(base) | points(extra)
+    assert merged == sorted(merged)
+    assert normalize(merged) == normalize([*base, *extra])
+    for (_, end), (start, _) in itertools.pairwise(merged):
+        assert end < start, "no two left overlapping or touching"

@@ -44,18 +44,16 @@ def booking(appt: Appointment) -> booking_pb2.Booking:
 
 class BookingEvents:
     def __init__(self, namespace: str) -> None:
-        self._namespace = namespace
+        self.namespace = namespace
 
     async def _record(self, conn: asyncpg.Connection, spa_id: str, message: Message) -> None:
-        await outbox.record(conn, Envelope.wrap(spa_id, message, SOURCE), self._namespace)
+        await outbox.record(conn, Envelope.wrap(spa_id, message, SOURCE), self.namespace)
 
-    async def held(self, conn: asyncpg.Connection, appt: Appointment) -> None:
+    def held(self, appt: Appointment) -> Envelope:
+        """booking.held, for the hold's own one-statement write (see hold_write.py)."""
         expires = timestamp(appt.hold_expires_at) if appt.hold_expires_at is not None else None
-        await self._record(
-            conn,
-            appt.spa_id,
-            booking_pb2.BookingHeld(booking=booking(appt), hold_expires_at=expires),
-        )
+        message = booking_pb2.BookingHeld(booking=booking(appt), hold_expires_at=expires)
+        return Envelope.wrap(appt.spa_id, message, SOURCE)
 
     async def confirmed(self, conn: asyncpg.Connection, appt: Appointment) -> None:
         await self._record(conn, appt.spa_id, booking_pb2.BookingConfirmed(booking=booking(appt)))

@@ -14,6 +14,7 @@ import phonenumbers
 
 from medspa_kit.audit import audit
 from medspa_kit.crypto import FieldCipher
+from scheduler.adapters.hold_write import PatientRow
 from scheduler.domain.errors import FieldViolation, InvalidRequest
 from scheduler.domain.patients import Contact, LastVisit, PatientDetails, PatientFound
 
@@ -76,6 +77,18 @@ class Patients:
 
     def _sealed(self, text: str, purpose: str) -> bytes | None:
         return self._cipher.encrypt(text, purpose) if text else None
+
+    def row(self, patient_id: uuid.UUID, phone: str, details: PatientDetails) -> PatientRow:
+        """The patient sealed for a hold's one-statement write."""
+        born = details.date_of_birth.isoformat() if details.date_of_birth else ""
+        return PatientRow(
+            id=patient_id,
+            phone_index=self.phone_index(phone),
+            phone_enc=self._cipher.encrypt(phone, PHONE),
+            name_enc=self._sealed(details.name, NAME),
+            email_enc=self._sealed(details.email, EMAIL),
+            dob_enc=self._sealed(born, BIRTH_DATE),
+        )
 
     async def find_or_create(
         self,

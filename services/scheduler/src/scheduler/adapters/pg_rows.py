@@ -103,44 +103,6 @@ async def load(
     return appointment(row) if row else None
 
 
-async def insert(
-    conn: asyncpg.Connection,
-    appt: Appointment,
-    blocked: Interval,
-    request_id: str,
-    digest: bytes,
-) -> None:
-    """The appointment and the rooms it takes, in one statement (one round trip)."""
-    await conn.execute(
-        "WITH appt AS (INSERT INTO appointments (id, spa_id, service_id, provider_id,"
-        " resource_ids, patient_id, starts_at, ends_at, blocked, block_lo, block_hi, status,"
-        " hold_expires_at, hold_request_id, request_digest, deposit_minor, currency,"
-        " new_patient, conversation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " tstzrange(to_timestamp($9::bigint), to_timestamp($10::bigint)), $9, $10, $11, $12,"
-        " $13, $14, $15, $16, $17, $18) RETURNING id, spa_id, resource_ids, blocked)"
-        " INSERT INTO appointment_resources (appointment_id, spa_id, resource_id, blocked)"
-        " SELECT appt.id, appt.spa_id, r, appt.blocked FROM appt, unnest(appt.resource_ids) r",
-        UUID(appt.id),
-        appt.spa_id,
-        appt.service_id,
-        appt.provider_id,
-        list(appt.resource_ids),
-        UUID(appt.patient_id),
-        ts(appt.start),
-        ts(appt.end),
-        blocked[0],
-        blocked[1],
-        appt.status.value,
-        ts(appt.hold_expires_at) if appt.hold_expires_at is not None else None,
-        request_id,
-        digest,
-        appt.deposit_minor,
-        appt.currency,
-        appt.new_patient,
-        appt.conversation_id,
-    )
-
-
 async def _take_resources(conn: asyncpg.Connection, appt: Appointment, blocked: Interval) -> None:
     if appt.resource_ids:
         await conn.executemany(
@@ -214,30 +176,34 @@ async def find(
 async def hold_context(
     conn: asyncpg.Connection,
     spa_id: str,
-    patient_id: str,
+    phone_index: bytes,
     consult_ids: Sequence[str],
     before: int,
     window: Interval,
-) -> tuple[bool, bool, Busy]:
-    """In one round trip: has the patient completed a visit here, have they a consult
-    booked or done that ends by `before`, and the busy time over `window`."""
+) -> tuple[UUID | None, bool, bool, Busy]:
+    """In one round trip: the patient with this phone (None if new), whether they have
+    completed a visit here, whether they have a consult booked or done that ends by
+    `before`, and the busy time over `window`."""
     rows = await conn.fetch(  # built from constants only
-        "WITH past AS (SELECT coalesce(bool_or(status = 'completed'), false) AS returning,"  # noqa: S608
+        "WITH pat AS (SELECT id FROM patients WHERE spa_id = $1 AND phone_index = $6),"  # noqa: S608
+        " past AS (SELECT coalesce(bool_or(status = 'completed'), false) AS returning,"
         "   coalesce(bool_or(service_id = ANY($7::text[]) AND ends_at <= $8"
         "     AND status IN ('held', 'confirmed', 'completed')), false) AS consulted"
-        "   FROM appointments WHERE spa_id = $1 AND patient_id = $6),"
+        "   FROM appointments WHERE spa_id = $1 AND patient_id = (SELECT id FROM pat)),"
         f" taken AS ({_BUSY_GROUPS})"
-        " SELECT past.returning, past.consulted, taken.* FROM past LEFT JOIN taken ON true",
+        " SELECT (SELECT id FROM pat) AS patient_id, past.returning, past.consulted, taken.*"
+        " FROM past LEFT JOIN taken ON true",
         spa_id,
         _BLOCKING,
         ts(window[0]),
         ts(window[1]),
         None,
-        UUID(patient_id),
+        phone_index,
         list(consult_ids),
         ts(before),
     )
-    return bool(rows[0]["returning"]), bool(rows[0]["consulted"]), _busy_of(rows)
+    first = rows[0]
+    return first["patient_id"], bool(first["returning"]), bool(first["consulted"]), _busy_of(rows)
 
 
 async def due_holds(conn: asyncpg.Connection, now: int, limit: int) -> list[Appointment]:

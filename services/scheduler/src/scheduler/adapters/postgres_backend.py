@@ -19,6 +19,7 @@ from scheduler.adapters import pg_rows as rows
 from scheduler.adapters.busy_cache import BusyCache
 from scheduler.adapters.changes import Changes, Refused, digest
 from scheduler.adapters.events import BookingEvents
+from scheduler.adapters.hold_write import write_hold
 from scheduler.adapters.patients import Patients, e164
 from scheduler.domain.appointments import Appointment, Status
 from scheduler.domain.availability import Busy, Slot
@@ -162,27 +163,49 @@ class PostgresCalendar:
             problems.extend(exc.violations)
         require(problems)
         fingerprint = self._digest(request, phone, plan)
-        tries = 0
-
-        async def attempt(conn: asyncpg.Connection) -> Appointment:
-            nonlocal tries
-            tries += 1
-            # A repeat is looked up only after a lost race or before a refusal, so the
-            # usual first try saves a round trip; the unique request id catches the rest.
-            return await self._hold_in(
-                conn, rules, plan, request, phone, details, fingerprint, now, look_first=tries > 1
-            )
-
         try:
-            held = await self._retrying(
-                attempt, lambda: Refused("contended", plan.service, plan.start)
-            )
+            held = await self._holding(rules, plan, request, phone, details, fingerprint, now)
         except Refused as refused:
+            # Outside the connection's use: finding alternatives may need one of its own.
             found = await self._alternatives(rules, refused)
             raise SlotUnavailable(refused.reason, found) from None
         self._seen(rules, held)
         self._on_hold()
         return held
+
+    async def _holding(
+        self,
+        rules: SpaRules,
+        plan: HoldPlan,
+        request: HoldRequest,
+        phone: str,
+        details: PatientDetails,
+        fingerprint: bytes,
+        now: int,
+    ) -> Appointment:
+        """Read, decide, write; again after a lost race, since each try reads afresh."""
+        async with self._pool.acquire() as conn:
+            for tries in range(ATTEMPTS):
+                try:
+                    # A repeat is looked up only after a lost race or before a refusal, so
+                    # the usual first try saves a round trip; the unique request id catches
+                    # the rest.
+                    held = await self._hold_in(
+                        conn,
+                        rules,
+                        plan,
+                        request,
+                        phone,
+                        details,
+                        fingerprint,
+                        now,
+                        look_first=tries > 0,
+                    )
+                except _RACES:
+                    continue
+                if held is not None:
+                    return held
+        raise Refused("contended", plan.service, plan.start)
 
     async def _retrying(
         self,
@@ -222,7 +245,10 @@ class PostgresCalendar:
         now: int,
         *,
         look_first: bool,
-    ) -> Appointment:
+    ) -> Appointment | None:
+        """One try at the hold: one read, the domain's decision, one atomic write. None
+        when the patient row moved under it; raises a race to be tried again."""
+
         async def earlier() -> Appointment | None:
             found = await rows.by_hold_request(conn, rules.spa_id, request.request_id)
             if found is not None and found[1] != fingerprint:
@@ -232,12 +258,10 @@ class PostgresCalendar:
         if look_first and (repeat := await earlier()) is not None:
             return repeat
         service = plan.service
-        patient_id = await self._patients.find_or_create(
-            conn, rules.spa_id, phone, details, purpose="hold a slot"
-        )
         consults = consults_for(rules, service)
-        returning, consulted, busy = await rows.hold_context(
-            conn, rules.spa_id, patient_id, [s.id for s in consults], plan.start, plan.blocked
+        index = self._patients.phone_index(phone)
+        known, returning, consulted, busy = await rows.hold_context(
+            conn, rules.spa_id, index, [s.id for s in consults], plan.start, plan.blocked
         )
         refusal = None
         slot = slot_for(rules, plan, busy)
@@ -251,6 +275,7 @@ class PostgresCalendar:
             if (repeat := await earlier()) is not None:
                 return repeat
             raise refusal or Refused("slot_taken", service, plan.start, busy)
+        patient = self._patients.row(known or uuid.uuid4(), phone, details)
         minutes = request.hold_minutes or rules.hold_minutes
         appt = Appointment(
             id=str(uuid.uuid4()),
@@ -258,7 +283,7 @@ class PostgresCalendar:
             service_id=service.id,
             provider_id=slot.provider_id,
             resource_ids=slot.resource_ids,
-            patient_id=patient_id,
+            patient_id=str(patient.id),
             start=slot.start,
             end=slot.end,
             status=Status.HELD,
@@ -268,8 +293,19 @@ class PostgresCalendar:
             new_patient=not returning,
             conversation_id=request.conversation_id,
         )
-        await rows.insert(conn, appt, plan.blocked, request.request_id, fingerprint)
-        await self._events.held(conn, appt)
+        event = self._events.held(appt)
+        if not await write_hold(
+            conn,
+            patient,
+            appt,
+            plan.blocked,
+            request.request_id,
+            fingerprint,
+            event,
+            self._events.namespace,
+        ):
+            # The patient was created by another call since this one read: read again.
+            return None
         return appt
 
     async def confirm(self, spa_id: str, appointment_id: str, request_id: str) -> Appointment:

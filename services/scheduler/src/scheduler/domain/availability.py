@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from scheduler.domain.clock import at, local_days, zone
-from scheduler.domain.intervals import Interval, intersect, normalize, overlaps_any, subtract
+from scheduler.domain.intervals import (
+    Interval,
+    intersect,
+    merge_into,
+    normalize,
+    overlaps_any,
+    subtract,
+)
 from scheduler.domain.model import PARTS_OF_DAY, PartOfDay, ServiceRule, SpaRules
 
 
@@ -64,10 +71,10 @@ class Busy:
             return self
         providers = dict(self.providers)
         for key, taken in other.providers.items():
-            providers[key] = normalize([*providers.get(key, ()), *taken])
+            providers[key] = merge_into(providers.get(key, ()), taken)
         resources = dict(self.resources)
         for key, taken in other.resources.items():
-            resources[key] = normalize([*resources.get(key, ()), *taken])
+            resources[key] = merge_into(resources.get(key, ()), taken)
         return Busy(providers, resources)
 
 

@@ -8,7 +8,7 @@ overlapping (touching is fine); `normalize` makes any list so, merging as it goe
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 Interval = tuple[int, int]
@@ -89,3 +89,17 @@ def covers(normal: Sequence[Interval], start: int, end: int) -> bool:
     """Whether one interval of a normalized list holds all of [start, end)."""
     i = bisect_right(normal, (start, 2**62))
     return i > 0 and normal[i - 1][0] <= start and end <= normal[i - 1][1]
+
+
+def merge_into(base: Sequence[Interval], extra: Sequence[Interval]) -> list[Interval]:
+    """`base` (sorted) with `extra` added, re-merging only the stretch `extra` reaches,
+    so adding a few intervals to a long list stays cheap."""
+    if not extra:
+        return list(base)
+    lo = min(start for start, _ in extra)
+    hi = max(end for _, end in extra)
+    i = bisect_left(base, (lo,))
+    while i > 0 and base[i - 1][1] >= lo:
+        i -= 1
+    j = bisect_right(base, (hi, 2**62))
+    return [*base[:i], *normalize([*base[i:j], *extra]), *base[j:]]
