@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import phonenumbers
+
 from agent.domain.state import Offer
 from agent.domain.when import PART_RANGES
 from agent.ports import (
@@ -229,3 +231,11 @@ class FakeCalendar:
             offer.provider_name, patient_id, offer.start, offer.end, "confirmed",
         )  # fmt: skip
         self.booked[appt.id] = appt
+
+
+def new_phone() -> str:
+    """A fresh, valid US number (no N11 exchanges), so no two patients in a run share one."""
+    while True:
+        candidate = f"+1628{uuid.uuid4().int % 8_000_000 + 2_000_000}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(candidate)):
+            return candidate

@@ -21,7 +21,7 @@ from spa_config import load_spas
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fakes import FakeCalendar
+from fakes import FakeCalendar, new_phone
 from harness import Clock, Harness
 
 # Its own schema: the whole-system tests run an agent process on the session's database,
@@ -66,4 +66,4 @@ def harness(pool, cipher, spas, calendar, clock) -> Harness:  # type: ignore[no-
 
 @pytest.fixture
 def phone() -> str:
-    return f"+1628{uuid.uuid4().int % 9_000_000 + 2_000_000}"
+    return new_phone()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fakes import FakeCalendar
+from fakes import FakeCalendar, new_phone
 
 from agent.adapters.calendar_grpc import GrpcCalendar
 from agent.domain.state import Offer
@@ -60,7 +60,7 @@ async def calendar(request, spas, scheduler_target: str) -> AsyncIterator[Calend
 
 
 def a_phone() -> str:
-    return f"+1628{uuid.uuid4().int % 9_000_000 + 2_000_000}"
+    return new_phone()
 
 
 async def openings(calendar: Calendar, service_id: str, days: int = 21) -> list[Offer]:

@@ -53,10 +53,13 @@ def test_after_five_and_evening_parts() -> None:
 def test_searches_relax_from_the_wish_to_around_it() -> None:
     wish = TimeWish(first_day=date(2026, 11, 30), last_day=date(2026, 11, 30), near=time(14))
     plans = searches(wish, NOW, LA, 14)
-    assert [p.exact for p in plans] == [True, False, False]
+    assert [p.exact for p in plans] == [True, False, False, False]
     assert plans[0].near == datetime(2026, 11, 30, 14, tzinfo=LA)
+    # The same day at any time, then the days around at the same time, then at any time.
     assert plans[1].wish.near is None and plans[1].start.date() == date(2026, 11, 30)
-    assert plans[2].start <= plans[0].start and plans[2].end > plans[0].end
+    assert plans[2].wish.near == time(14) and plans[2].wish.first_day is None
+    assert plans[3].wish == TimeWish()
+    assert plans[3].start <= plans[0].start and plans[3].end > plans[0].end
 
 
 @given(st.lists(st.sampled_from(FOUND), max_size=30), st.integers(1, 4), st.sampled_from([

@@ -3,6 +3,7 @@ and the caller's trace carried along."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -88,10 +89,14 @@ def _appointment(appt: pb.Appointment) -> Appointment:
 
 
 class GrpcCalendar:
-    def __init__(self, target: str, deadline_s: float) -> None:
+    def __init__(self, target: str, deadline_s: float, menu_ttl_s: float = 60.0) -> None:
         self._channel = grpc.aio.insecure_channel(target, interceptors=aio_client_interceptors())
         self._stub = calendar_pb2_grpc.CalendarServiceStub(self._channel)
         self._deadline_s = deadline_s
+        # The menu changes when a spa's configuration is redeployed, not between two texts:
+        # one ListServices a minute per spa instead of one per turn.
+        self._menu_ttl_s = menu_ttl_s
+        self._menus: dict[str, tuple[float, list[MenuService]]] = {}
 
     async def close(self) -> None:
         await self._channel.close()
@@ -103,8 +108,11 @@ class GrpcCalendar:
             raise _translate(exc) from exc
 
     async def services(self, spa_id: str) -> list[MenuService]:
+        cached = self._menus.get(spa_id)
+        if cached is not None and time.monotonic() - cached[0] < self._menu_ttl_s:
+            return cached[1]
         reply = await self._call(self._stub.ListServices, pb.ListServicesRequest(spa_id=spa_id))
-        return [
+        menu = [
             MenuService(
                 s.id,
                 s.name,
@@ -115,6 +123,8 @@ class GrpcCalendar:
             )
             for s in reply.services
         ]
+        self._menus[spa_id] = (time.monotonic(), menu)
+        return menu
 
     async def providers(self, spa_id: str, service_id: str) -> list[ProviderInfo]:
         reply = await self._call(

@@ -33,6 +33,7 @@ STAGES: dict[Stage, StageHandler] = {
     Stage.WHEN: booking.on_when,
     Stage.CANCEL_CONFIRM: appointments.on_cancel_confirm,
 }
+IN_PROGRESS = frozenset({Stage.OFFERED, Stage.NAME, Stage.CONFIRM, Stage.WHEN, Stage.INTAKE})
 # Unclear turns in a row before the conversation goes to a person.
 UNCLEAR_LIMIT = 2
 
@@ -176,6 +177,12 @@ class RulesBrain:
             return
         if looks_like_question(text):
             answers.unanswered(reply)
+            return
+        if intents.is_greeting(text) and s.stage in IN_PROGRESS:
+            # Back mid-booking ("hi again"): pick up where it stopped, with fresh times if stale.
+            reply.intent = Intent.GREETING
+            reply.add(turn.say("hello_again"))
+            await booking.advance(turn, reply)
             return
         if intents.is_greeting(text) or s.turns_in <= 1:
             await answers.greet(turn, reply)

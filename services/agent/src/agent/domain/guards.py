@@ -127,7 +127,7 @@ BILLING = _rx(
 UPSET = _rx(
     r"\b(angry|furious|pissed|livid|upset|unacceptable|ridiculous|terrible|horrible|awful|"
     r"worst|disgusting|rude|unprofessional|scam\w*|rip ?off|ripped off|complain\w*|lawyer|"
-    r"attorney|sue|suing|lawsuit|report you|bbb|bad review|never coming back|disappointed|"
+    r"attorney|sue you|sue the|i'?ll sue|going to sue|suing|lawsuit|report you|bbb|bad review|never coming back|disappointed|"
     r"frustrated|fed up|wtf|fuck\w*|shit\w*|bullshit|damn it|hate this|waste of (my )?(time|money))\b",
 )
 PERSON = _rx(

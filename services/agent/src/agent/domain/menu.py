@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from agent.domain.text import contains_phrase, fuzzy_phrase, tokens
+from agent.domain.text import close_to, tokens
 
 
 @dataclass(frozen=True)
@@ -99,31 +100,64 @@ class MenuMatch:
         return self.service_id is None and len(self.candidates) > 1
 
 
-def _phrase_score(words: Sequence[str], phrase: str, exact: float, typo: float) -> float:
-    target = tokens(phrase)
-    if not target:
+Phrase = tuple[str, ...]
+
+
+class _Words:
+    """One message's words, with every known menu word each of them may be a typo of,
+    worked out once so that scoring a phrase is set lookups."""
+
+    def __init__(self, text: str, known: frozenset[str]) -> None:
+        self.words = tokens(text)
+        self.present = set(self.words)
+        self.near = [{k for k in known if close_to(w, k)} for w in self.words]
+
+    def score(self, phrase: Phrase, exact: float, typo: float) -> float:
+        n = len(phrase)
+        if not n:
+            return 0.0
+        windows = range(len(self.words) - n + 1)
+        if self.present.issuperset(phrase) and any(
+            tuple(self.words[i : i + n]) == phrase for i in windows
+        ):
+            return exact + n
+        if any(all(phrase[k] in self.near[i + k] for k in range(n)) for i in windows):
+            return typo + n
+        if n > 1 and any("".join(phrase) in near for near in self.near):
+            return typo + n
         return 0.0
-    if contains_phrase(words, target):
-        return exact + len(target)
-    if fuzzy_phrase(words, target):
-        return typo + len(target)
-    return 0.0
+
+
+@lru_cache(maxsize=32)
+def _compiled(menu: tuple[MenuItem, ...]) -> tuple[list[tuple[str, list[Phrase]]], frozenset[str]]:
+    phrases = [(m.service_id, [tuple(tokens(p)) for p in (m.name, *m.aliases)]) for m in menu]
+    known = {w for _, items in phrases for phrase in items for w in phrase}
+    known |= {"".join(phrase) for _, items in phrases for phrase in items if len(phrase) > 1}
+    for concept in CONCEPTS:
+        for phrase in concept.phrases:
+            words = tokens(phrase)
+            known |= set(words) | ({"".join(words)} if len(words) > 1 else set())
+    return phrases, frozenset(known)
 
 
 def match_service(text: str, menu: Sequence[MenuItem]) -> MenuMatch:
-    words = tokens(text)
+    compiled, known = _compiled(tuple(menu))
+    said = _Words(text, known)
     scores: dict[str, float] = {}
 
     def offer(service_id: str, score: float) -> None:
         if score > scores.get(service_id, 0.0):
             scores[service_id] = score
 
-    for item in menu:
-        for phrase in (item.name, *item.aliases):
-            offer(item.service_id, _phrase_score(words, phrase, EXACT_ALIAS, TYPO_ALIAS))
+    for service_id, phrases in compiled:
+        for phrase in phrases:
+            offer(service_id, said.score(phrase, EXACT_ALIAS, TYPO_ALIAS))
     for concept in CONCEPTS:
         strength = max(
-            (_phrase_score(words, p, CONCEPT_HINTED, CONCEPT_HINTED - 1) for p in concept.phrases),
+            (
+                said.score(tuple(tokens(p)), CONCEPT_HINTED, CONCEPT_HINTED - 1)
+                for p in concept.phrases
+            ),
             default=0.0,
         )
         if strength == 0.0:
@@ -140,9 +174,9 @@ def match_service(text: str, menu: Sequence[MenuItem]) -> MenuMatch:
                 offer(item.service_id, strength - (CONCEPT_HINTED - CONCEPT_CATEGORY))
         elif in_category:
             offer(in_category[0].service_id, strength)
+    order = [m.service_id for m in menu]
     ranked = sorted(
-        (s for s in scores.items() if s[1] > 0),
-        key=lambda s: (-s[1], [m.service_id for m in menu].index(s[0])),
+        (s for s in scores.items() if s[1] > 0), key=lambda s: (-s[1], order.index(s[0]))
     )
     if not ranked:
         return MenuMatch(None)

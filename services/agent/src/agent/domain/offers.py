@@ -56,7 +56,14 @@ def searches(wish: TimeWish, now: datetime, tz: ZoneInfo, search_days: int) -> l
     anchor = wish.first_day or local_now.date()
     around_start = max(local_now, _midnight(anchor - timedelta(days=3), tz))
     around_end = max(_midnight(anchor + timedelta(days=8), tz), local_now + timedelta(days=7))
-    center = datetime.combine(anchor, wish.near or time(12, 0), tzinfo=tz)
+    center = datetime.combine(anchor, wish.near or wish.after or time(12, 0), tzinfo=tz)
+    # The same time of day on the days around ("after 5" when Thursday is a holiday),
+    # before any time at all on those days.
+    same_hours = TimeWish(parts=wish.parts, after=wish.after, before=wish.before, near=wish.near)
+    if same_hours != TimeWish():
+        plans.append(
+            Search(around_start, around_end, frozenset(), wish.parts, center, same_hours, False)
+        )
     plans.append(
         Search(around_start, around_end, frozenset(), frozenset(), center, TimeWish(), False)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
@@ -32,7 +33,12 @@ def normalize(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(normalize(text))
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(normalize(text)))
 
 
 def contains_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
@@ -73,7 +79,10 @@ def typo_budget(word: str) -> int:
     return 0
 
 
+@lru_cache(maxsize=200_000)
 def close_to(typed: str, known: str) -> bool:
+    """Whether a typed word is a known word within its typo budget (cached: patients reuse
+    the same few hundred words, and menus are small)."""
     if typed == known:
         return True
     budget = typo_budget(known)
@@ -111,12 +120,12 @@ def number_in(word: str) -> int | None:
 
 
 YES = frozenset(
-    "yes yeah yep yup ya yea sure ok okay k confirm confirmed correct absolutely definitely "
-    "please perfect great sounds good book it do it go ahead right".split()
+    "yes yeah yep yup ya yea yass sure ok okay k confirm confirmed correct absolutely "
+    "definitely please perfect great".split()
 )
+YES_PHRASES = (("sounds", "good"), ("book", "it"), ("do", "it"), ("go", "ahead"), ("that", "works"))
 NO = frozenset("no nope nah not don't dont negative none never".split())
-
-
+NO_PHRASES = (("changed", "my", "mind"), ("keep", "it"))
 UNSURE = (("not", "sure"), ("don't", "know"), ("dont", "know"), ("maybe",), ("idk",))
 
 
@@ -125,8 +134,8 @@ def yes_or_no(text: str) -> bool | None:
     words = tokens(text)
     if not words or any(contains_phrase(words, phrase) for phrase in UNSURE):
         return None
-    said_yes = any(w in YES for w in words) or contains_phrase(words, ["sounds", "good"])
-    said_no = any(w in NO for w in words) or contains_phrase(words, ["changed", "my", "mind"])
+    said_yes = any(w in YES for w in words) or any(contains_phrase(words, p) for p in YES_PHRASES)
+    said_no = any(w in NO for w in words) or any(contains_phrase(words, p) for p in NO_PHRASES)
     if said_yes == said_no:
         return None
     return said_yes
