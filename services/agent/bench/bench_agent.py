@@ -1,0 +1,154 @@
+"""`make bench` (agent): a rules-brain turn in process, and a text answered through the stack.
+
+    .venv/bin/python services/agent/bench/bench_agent.py [--in-process-only] [--patients 20]
+
+In process: the engine with the rules brain and an in-memory calendar, over a mix of
+the turns patients send (greeting, a booking with a time, a pick, a name, a question,
+a clinical question that goes to staff); target p50 under 5 ms.
+Through the stack: concurrent patients texting the Twilio sandbox, each turn timed from
+the inbound text to the reply at the sandbox (the sandbox's own timestamps); target p99
+under 300 ms at 20 concurrent patients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "eval"))
+
+import httpx  # noqa: E402
+from fakes import FakeCalendar, new_phone  # noqa: E402
+
+from agent.brains.rules import RulesBrain  # noqa: E402
+from agent.domain.speech import Channel  # noqa: E402
+from agent.domain.state import State  # noqa: E402
+from agent.engine import Engine, Incoming  # noqa: E402
+from agent.settings import ConversationPolicy  # noqa: E402
+from agent.words import Words  # noqa: E402
+from medspa_kit.catalog import Catalog  # noqa: E402
+from spa_config import load_spas  # noqa: E402
+
+CONVERSATION = (
+    "hi there",
+    "something for my forehead lines, monday around 2",
+    "the later one",
+    "Jane Doe",
+    "where do I park?",
+    "is it safe while breastfeeding?",
+)
+REPLY_DEADLINE_S = 120.0
+TEXTS = ("hydrafacial next week", "1", "Jane Doe", "where do I park?", "what are your hours")
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p99, ordered[-1]
+
+
+def table(title: str, rows: list[tuple[str, list[float], str]]) -> None:
+    print(f"\n{title}")
+    print(f"{'what':<44} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}  target")
+    for name, samples, target in rows:
+        p50, p99, worst = percentiles(samples)
+        print(f"{name:<44} {len(samples):>6} {p50:>9.2f} {p99:>9.2f} {worst:>9.2f}  {target}")
+
+
+class CachedCalendar(FakeCalendar):
+    """The in-memory calendar with its slot lists computed once: the bench times the
+    agent's own work, not the fake's slot arithmetic."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._cache: dict[tuple[object, ...], list[object]] = {}
+
+    def _slots(self, spa_id, service_id, start, end):  # type: ignore[no-untyped-def]
+        key = (spa_id, service_id, start, end, len(self.booked))
+        if key not in self._cache:
+            self._cache[key] = super()._slots(spa_id, service_id, start, end)
+        return list(self._cache[key])
+
+
+async def in_process(rounds: int) -> list[tuple[str, list[float], str]]:
+    spas = load_spas(None)
+    spa = spas.get("lumen-aesthetics")
+    now = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    calendar = CachedCalendar(spas, now)
+    engine = Engine(calendar, Words(Catalog.load("agent")), RulesBrain(), ConversationPolicy())
+    samples: list[float] = []
+    for n in range(rounds):
+        state = State()
+        for i, text in enumerate(CONVERSATION):
+            incoming = Incoming(text, Channel.SMS, now + timedelta(seconds=i), f"b{n}-{i}", "SM")
+            started = time.perf_counter()
+            await engine.turn(spa, f"c{n}", "+14155550123", state, incoming)
+            samples.append((time.perf_counter() - started) * 1000)
+    return [("rules-brain turn, in process", samples, "p50 < 5 ms")]
+
+
+async def through_stack(patients: int) -> list[tuple[str, list[float], str]]:
+    from stack import running_stack
+
+    async with running_stack() as (_, stack):
+        async with httpx.AsyncClient(timeout=30) as client:
+            # One warm-up conversation so first-use costs (connections, caches) are not timed.
+            await patient(client, stack.sandbox_url, stack.spa_number, TEXTS[:1])
+            results = await asyncio.gather(
+                *(
+                    patient(client, stack.sandbox_url, stack.spa_number, TEXTS)
+                    for _ in range(patients)
+                )
+            )
+    samples = [s for r in results for s in r]
+    return [(f"text in to reply out, {patients} concurrent patients", samples, "p99 < 300 ms")]
+
+
+async def patient(
+    client: httpx.AsyncClient, sandbox: str, spa_number: str, texts: tuple[str, ...]
+) -> list[float]:
+    phone = new_phone()
+    latencies = []
+    for text in texts:
+        sent = await client.post(
+            f"{sandbox}/sandbox/sms", json={"from": phone, "to": spa_number, "body": text}
+        )
+        sent.raise_for_status()
+        while True:
+            messages = (
+                await client.get(f"{sandbox}/sandbox/messages", params={"phone": phone})
+            ).json()
+            inbound = [m for m in messages if m["direction"] == "inbound"]
+            outbound = [m for m in messages if m["direction"] == "outbound"]
+            if len(outbound) >= len(inbound):
+                break
+            await asyncio.sleep(0.02)
+        arrived = datetime.fromisoformat(inbound[-1]["at"])
+        answered = datetime.fromisoformat(outbound[len(inbound) - 1]["at"])
+        latencies.append((answered - arrived).total_seconds() * 1000)
+    return latencies
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--in-process-only", action="store_true")
+    parser.add_argument("--patients", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args()
+    table("agent: in process", await in_process(args.rounds))
+    if not args.in_process_only:
+        table(
+            "agent: through the stack (webhook, JetStream, agent, gRPC, Twilio REST)",
+            await through_stack(args.patients),
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
