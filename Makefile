@@ -34,11 +34,11 @@ phone: install ## text the running demo spa from the terminal (after `make up`)
 
 .PHONY: test
 test: install ## run every test: unit, service and integration (real NATS JetStream and PostgreSQL)
-	@$(PY) -m pytest -q
+	@scripts/test.sh
 
 .PHONY: test-fast
 test-fast: install ## run the tests that need no servers
-	@$(PY) -m pytest -q -m "not integration"
+	@scripts/test.sh -m "not integration and not browser"
 
 .PHONY: proto
 proto: install ## regenerate the contract code from proto/ into libs/contracts

@@ -132,6 +132,8 @@ def build_system(workdir: Path, nats_url: str, database_url: str, namespace: str
         "TWILIO_AUTH_TOKEN": SANDBOX_TOKEN,
         "TWILIO_API_BASE_URL": f"http://127.0.0.1:{ports['sandbox']}",
         "STARTUP_TIMEOUT_S": "30",
+        # Seven services share the test server with every other suite.
+        "DATABASE_POOL_MAX": "4",
     }
     specific = {
         "sandbox": {"SANDBOX_PORT": str(ports["sandbox"]), "SANDBOX_WEBHOOK_BASE": telephony_url},

@@ -161,7 +161,11 @@ async def run_service(
             settings.field_key_file,
         )
         pool = await create_pool(
-            settings.database_url, name, timeout_s=settings.startup_timeout_s, application_name=name
+            settings.database_url,
+            name,
+            timeout_s=settings.startup_timeout_s,
+            max_size=settings.database_pool_max,
+            application_name=name,
         )
         resources.append(pool.close)
         if settings.migrate_on_start:

@@ -24,6 +24,8 @@ class CommonSettings(BaseSettings):
     database_url: str = Field(
         "postgresql://postgres@127.0.0.1:5432/medspa", validation_alias=_alias("DATABASE_URL")
     )
+    # Connections per service replica; size it so replicas x services fit the server.
+    database_pool_max: int = Field(10, ge=2, validation_alias=_alias("DATABASE_POOL_MAX"))
     # Root of every subject and stream name; tests use a unique one per run so
     # they never collide with a running `make up`.
     bus_namespace: str = Field("medspa", validation_alias=_alias("MEDSPA_BUS_NAMESPACE"))
