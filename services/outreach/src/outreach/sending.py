@@ -267,7 +267,6 @@ class SendBatch:
                 action=f"send_{out.channel.value}",
                 subject_type="patient" if out.patient_id else "phone",
                 subject_id=out.patient_id or command_id,
-                fields=["phone"],
                 purpose=why,
             )
         )

@@ -37,12 +37,14 @@ class SendRow:
 
 @dataclass(frozen=True)
 class AuditRow:
+    """A send's audit record: the phone number was used (the only protected field a send
+    touches, so `fields` is always ["phone"])."""
+
     spa_id: str
     actor: str
     action: str
     subject_type: str
     subject_id: str
-    fields: list[str]
     purpose: str
 
 
@@ -72,55 +74,56 @@ class Rows:
 
 
 async def write(conn: asyncpg.Connection, rows: Rows) -> None:
+    """One INSERT ... SELECT FROM unnest(...) per table: one statement, however many rows."""
     if rows.outbox:
-        await conn.executemany(
-            "INSERT INTO outbox (event_id, subject, headers, payload) VALUES ($1, $2, $3, $4)"
+        ids, subjects, headers, payloads = (list(c) for c in zip(*rows.outbox, strict=True))
+        await conn.execute(
+            "INSERT INTO outbox (event_id, subject, headers, payload)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[])"
             " ON CONFLICT (event_id) DO NOTHING",
-            rows.outbox,
+            ids,
+            subjects,
+            headers,
+            payloads,
         )
         # Wakes the relay at commit, as outbox.record does.
         await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
     if rows.sends:
-        await conn.executemany(
+        s = rows.sends
+        await conn.execute(
             "INSERT INTO sends (command_id, job_id, spa_id, kind, purpose, channel, sender,"
             " patient_id, phone_index, appointment_id, offer_id, triggered_at, queued_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            [
-                (
-                    s.command_id,
-                    s.job_id,
-                    s.spa_id,
-                    s.kind,
-                    s.purpose,
-                    s.channel,
-                    s.sender,
-                    s.patient_id,
-                    s.phone_index,
-                    s.appointment_id,
-                    s.offer_id,
-                    s.triggered_at,
-                    s.queued_at,
-                )
-                for s in rows.sends
-            ],
+            " SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
+            " $6::text[], $7::text[], $8::text[], $9::bytea[], $10::text[], $11::text[],"
+            " $12::timestamptz[], $13::timestamptz[])",
+            [r.command_id for r in s],
+            [r.job_id for r in s],
+            [r.spa_id for r in s],
+            [r.kind for r in s],
+            [r.purpose for r in s],
+            [r.channel for r in s],
+            [r.sender for r in s],
+            [r.patient_id for r in s],
+            [r.phone_index for r in s],
+            [r.appointment_id for r in s],
+            [r.offer_id for r in s],
+            [r.triggered_at for r in s],
+            [r.queued_at for r in s],
         )
     if rows.audits:
         span = trace.get_current_span().get_span_context()
-        trace_id = format(span.trace_id, "032x") if span.is_valid else None
-        await conn.executemany(
+        a = rows.audits
+        await conn.execute(
             "INSERT INTO audit_log (spa_id, actor, action, subject_type, subject_id, fields,"
-            " purpose, trace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            [
-                (
-                    a.spa_id,
-                    a.actor,
-                    a.action,
-                    a.subject_type,
-                    a.subject_id,
-                    a.fields,
-                    a.purpose,
-                    trace_id,
-                )
-                for a in rows.audits
-            ],
+            " purpose, trace_id) SELECT spa_id, actor, action, subject_type, subject_id,"
+            " ARRAY['phone'], purpose, $7 FROM unnest($1::text[], $2::text[], $3::text[],"
+            " $4::text[], $5::text[], $6::text[])"
+            " AS r(spa_id, actor, action, subject_type, subject_id, purpose)",
+            [r.spa_id for r in a],
+            [r.actor for r in a],
+            [r.action for r in a],
+            [r.subject_type for r in a],
+            [r.subject_id for r in a],
+            [r.purpose for r in a],
+            format(span.trace_id, "032x") if span.is_valid else None,
         )
