@@ -1,10 +1,12 @@
 """The native calendar: the pure domain over PostgreSQL (the default `CalendarBackend`).
 
-Each call is one transaction at the request boundary: read what the decision
-needs, let the domain decide, write the change with its outbox event and audit
-record. Overlaps are refused by the database's exclusion constraints, not only
-here: when two holds race, one commits, the other's insert fails, and its retry
-sees the winner and answers with alternatives.
+Each change is atomic at the request boundary: read what the decision needs, let
+the domain decide, write the change with its outbox event and audit record (a
+hold in one statement, see hold_write.py; the others in one transaction, see
+changes.py). Overlaps are refused by the database's exclusion constraints, not
+only here: when two holds race, one commits, the other's write fails, and its
+retry sees the winner and answers with alternatives. Searches read busy time
+from the cache (busy_cache.py) when it can vouch for it.
 """
 
 from __future__ import annotations
