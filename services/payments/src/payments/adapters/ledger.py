@@ -1,4 +1,5 @@
-"""The ledger: append-only postings, credit balances, and totals per period.
+"""The ledger: credit balances and totals per period, read from the append-only
+postings (written with each transition, in adapters/rows.py).
 
 A patient's credit is not a stored number that could drift: it is what was
 posted to the `credit` account for them less what was posted from it.
@@ -6,15 +7,13 @@ posted to the `credit` account for them less what was posted from it.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 import asyncpg
 
-from payments.domain.deposit import Account, Kind, Posting
+from payments.domain.deposit import Account, Kind
 from payments.domain.money import Money
 
 
@@ -30,36 +29,6 @@ class Total:
     kind: Kind
     amount: Money
     entries: int
-
-
-async def post(
-    conn: asyncpg.Connection,
-    deposit_id: str,
-    spa_id: str,
-    patient_id: str,
-    postings: Sequence[Posting],
-    at: datetime,
-) -> None:
-    if not postings:
-        return
-    await conn.executemany(
-        "INSERT INTO ledger_entries (deposit_id, spa_id, patient_id, at, kind, source, target,"
-        " amount_minor, currency) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        [
-            (
-                uuid.UUID(deposit_id),
-                spa_id,
-                patient_id,
-                at,
-                p.kind.value,
-                p.source.value,
-                p.target.value,
-                p.amount.minor,
-                p.amount.currency,
-            )
-            for p in postings
-        ],
-    )
 
 
 async def lock_credit(conn: asyncpg.Connection, spa_id: str, patient_id: str) -> None:

@@ -81,10 +81,7 @@ class DepositRequests:
             await rows.close_appointment(conn, envelope.spa_id, booking.appointment_id, "lapsed")
             return
         deposit_id = deposit_id_for(envelope.spa_id, booking.appointment_id)
-        await ledger.lock_credit(conn, envelope.spa_id, booking.patient_id)
-        balance = await ledger.credit_balance(
-            conn, envelope.spa_id, booking.patient_id, amount.currency
-        )
+        balance = await self._credit(conn, envelope.spa_id, booking.patient_id, amount.currency)
         credit = balance.min(amount) if balance.positive else Money.zero(amount.currency)
         opening = open_deposit(
             deposit_id, envelope.spa_id, booking.appointment_id, amount, credit, terms
@@ -141,6 +138,19 @@ class DepositRequests:
             return
         record = record.but(provider=self._provider.name, link_ref=link.ref, payment_url=link.url)
         await self._transitions.opened(conn, record, opening, detail)
+
+    async def _credit(
+        self, conn: asyncpg.Connection, spa_id: str, patient_id: str, currency: str
+    ) -> Money:
+        """The patient's credit, locked for this transaction when there is any to spend.
+
+        Most patients have none, and credit is only ever spent here, under the lock:
+        reading a zero without it is safe (credit added meanwhile waits for next time).
+        """
+        if not (await ledger.credit_balance(conn, spa_id, patient_id, currency)).positive:
+            return Money.zero(currency)
+        await ledger.lock_credit(conn, spa_id, patient_id)
+        return await ledger.credit_balance(conn, spa_id, patient_id, currency)
 
     async def _known(
         self, conn: asyncpg.Connection, spa_id: str, booking: booking_pb2.Booking, start: datetime

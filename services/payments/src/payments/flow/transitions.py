@@ -1,8 +1,8 @@
 """Carrying out one step of the state machine inside the caller's transaction.
 
-The row, its history, the ledger postings, the events owed (outbox) and the
-provider work owed (jobs) are written together or not at all; whoever calls
-holds the deposit's row lock, so concurrent reports are decided in turn.
+The row, its history, the ledger postings (one statement), the events owed
+(outbox) and the provider work owed (jobs) are written together or not at all;
+whoever calls holds the deposit's row lock, so concurrent reports are decided in turn.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from dataclasses import fields
 
 import asyncpg
 
-from payments.adapters import jobs, ledger, rows
+from payments.adapters import jobs, rows
 from payments.adapters.events import DepositEvents
 from payments.adapters.rows import Record
-from payments.domain.deposit import State
 from payments.domain.machine import Job, JobKind, Paid, Publish, Refunded, Step, Trigger, step
 from payments.domain.money import Money
 from payments.ports import Clock
@@ -46,8 +45,9 @@ class Transitions:
         self, conn: asyncpg.Connection, record: Record, opening: Step, detail: Detail
     ) -> None:
         """A new deposit row: insert it and carry out its opening step."""
-        await rows.insert(conn, record)
-        await self._carry_out(conn, record, opening, None, "requested", detail)
+        change = rows.Change(self._clock.now(), None, "requested", detail, opening.postings)
+        history_id = await rows.insert(conn, record, change)
+        await self._carry_out(conn, record, opening, history_id)
 
     async def fire(
         self, conn: asyncpg.Connection, record: Record, trigger: Trigger, detail: Detail
@@ -56,42 +56,32 @@ class Transitions:
         result = step(record.deposit, trigger)
         if result is None:
             return None
+        now = self._clock.now()
         updated = record.but(deposit=result.deposit)
         if isinstance(trigger, Paid):
             updated = updated.but(
-                payment_ref=trigger.payment_ref or record.payment_ref, paid_at=self._clock.now()
+                payment_ref=trigger.payment_ref or record.payment_ref, paid_at=now
             )
         if isinstance(trigger, Refunded):
             updated = updated.but(refund_ref=trigger.refund_ref)
-        await rows.save(conn, updated)
         facts = {**detail, **_facts(trigger)}
-        await self._carry_out(
-            conn, updated, result, record.deposit.state, trigger_name(trigger), facts
+        change = rows.Change(
+            now, record.deposit.state, trigger_name(trigger), facts, result.postings
         )
+        history_id = await rows.save(conn, updated, change)
+        await self._carry_out(conn, updated, result, history_id)
         return updated
 
     async def note(
         self, conn: asyncpg.Connection, record: Record, what: str, detail: Detail
     ) -> None:
-        """History without a change of state (a dispute opened, say)."""
-        await rows.save(conn, record)
-        state = record.deposit.state
-        await rows.add_history(conn, record.id, self._clock.now(), state, state, what, detail)
+        """History without a change of state (a dispute opened, a booking moved)."""
+        change = rows.Change(self._clock.now(), record.deposit.state, what, detail)
+        await rows.save(conn, record, change)
 
     async def _carry_out(
-        self,
-        conn: asyncpg.Connection,
-        record: Record,
-        result: Step,
-        from_state: State | None,
-        trigger: str,
-        detail: Detail,
+        self, conn: asyncpg.Connection, record: Record, result: Step, history_id: int
     ) -> None:
-        now = self._clock.now()
-        history_id = await rows.add_history(
-            conn, record.id, now, from_state, record.deposit.state, trigger, detail
-        )
-        await ledger.post(conn, record.id, record.spa_id, record.patient_id, result.postings, now)
         for effect in result.effects:
             if isinstance(effect, Publish):
                 await self._events.publish(conn, record, effect, result, history_id)
