@@ -19,7 +19,7 @@ class CurrencyMismatch(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True, order=False)
+@dataclass(frozen=True, slots=True)
 class Money:
     minor: int
     currency: str

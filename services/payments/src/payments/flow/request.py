@@ -21,7 +21,7 @@ from medspa_kit.envelope import Envelope
 from payments.adapters import ledger, rows
 from payments.adapters.events import DepositEvents
 from payments.adapters.rows import Record
-from payments.domain.machine import Paid, Publish, open_deposit
+from payments.domain.machine import Paid, Publish, Step, open_deposit
 from payments.domain.money import Money
 from payments.domain.policy import terms_for
 from payments.flow.transitions import Transitions
@@ -68,41 +68,16 @@ class DepositRequests:
                 extra={"event_id": envelope.id, "reason": refused},
             )
             return
-        spa = self._events.spa(envelope.spa_id)
-        terms = terms_for(spa, booking.service_id)
-        amount = Money(booking.deposit.amount_minor, booking.deposit.currency)
-        start = booking.start.ToDatetime(tzinfo=UTC)
-        expires_at = message.hold_expires_at.ToDatetime(tzinfo=UTC)
         await rows.lock_appointment(conn, envelope.spa_id, booking.appointment_id)
+        start = booking.start.ToDatetime(tzinfo=UTC)
         if await self._known(conn, envelope.spa_id, booking, start):
             return
-        if expires_at <= self._clock.now():
+        if message.hold_expires_at.ToDatetime(tzinfo=UTC) <= self._clock.now():
             # The hold lapsed before we heard of it: the scheduler releases it on its own.
             await rows.close_appointment(conn, envelope.spa_id, booking.appointment_id, "lapsed")
             return
-        deposit_id = deposit_id_for(envelope.spa_id, booking.appointment_id)
-        balance = await self._credit(conn, envelope.spa_id, booking.patient_id, amount.currency)
-        credit = balance.min(amount) if balance.positive else Money.zero(amount.currency)
-        opening = open_deposit(
-            deposit_id, envelope.spa_id, booking.appointment_id, amount, credit, terms
-        )
-        words = self._events.words(envelope.spa_id)
-        policy = words.policy(terms, amount)
-        record = Record(
-            deposit=opening.deposit,
-            first_appointment_id=booking.appointment_id,
-            conversation_id=booking.conversation_id,
-            patient_id=booking.patient_id,
-            service_id=booking.service_id,
-            provider_id=booking.provider_id,
-            appointment_start=start,
-            provider=CREDIT,
-            expires_at=expires_at,
-            policy_version=policy_version(policy),
-            policy_text=policy,
-            created_at=self._clock.now(),
-        )
-        detail = {"event_id": envelope.id, "credit_applied": credit.minor}
+        record, opening = await self._draft(conn, envelope.spa_id, message)
+        detail = {"event_id": envelope.id, "credit_applied": record.deposit.held_credit.minor}
         if not record.due.positive:
             # Credit covers it all: no link to send, so no deposit.requested; paid at once.
             opening = replace(
@@ -111,33 +86,69 @@ class DepositRequests:
             await self._transitions.opened(conn, record, opening, detail)
             await self._transitions.fire(conn, record, Paid("", record.due), {"source": CREDIT})
             return
-        service = self._events.service_name(envelope.spa_id, booking.service_id)
-        description = words.say("payment.description", service=service, when=words.when(start))
         try:
-            link = await self._provider.create_link(
-                LinkRequest(
-                    deposit_id=deposit_id,
-                    spa_id=envelope.spa_id,
-                    appointment_id=booking.appointment_id,
-                    amount=record.due,
-                    description=description,
-                    policy_text=policy,
-                    expires_at=expires_at,
-                    # Per hold and amount: a retry is the same request; other credit is another.
-                    idempotency_key=f"hold:{booking.appointment_id}:{record.due.minor}",
-                )
-            )
-        except ProviderRefused as refused:
+            link = await self._provider.create_link(self._link_request(record))
+        except ProviderRefused as refusal:
             # Asking again would be refused again (an amount under the provider's
             # minimum, a revoked key): no link, and the hold lapses on its own.
             log.error(
                 "the provider refused to make a payment link",
-                extra={"appointment_id": booking.appointment_id, "error": str(refused)},
+                extra={"appointment_id": booking.appointment_id, "error": str(refusal)},
             )
             await rows.close_appointment(conn, envelope.spa_id, booking.appointment_id, "refused")
             return
         record = record.but(provider=self._provider.name, link_ref=link.ref, payment_url=link.url)
         await self._transitions.opened(conn, record, opening, detail)
+
+    async def _draft(
+        self, conn: asyncpg.Connection, spa_id: str, message: booking_pb2.BookingHeld
+    ) -> tuple[Record, Step]:
+        """The deposit the hold needs, with the patient's credit set against it."""
+        booking = message.booking
+        terms = terms_for(self._events.spa(spa_id), booking.service_id)
+        amount = Money(booking.deposit.amount_minor, booking.deposit.currency)
+        balance = await self._credit(conn, spa_id, booking.patient_id, amount.currency)
+        opening = open_deposit(
+            deposit_id_for(spa_id, booking.appointment_id),
+            spa_id,
+            booking.appointment_id,
+            amount,
+            balance.min(amount),
+            terms,
+        )
+        policy = self._events.words(spa_id).policy(terms, amount)
+        record = Record(
+            deposit=opening.deposit,
+            first_appointment_id=booking.appointment_id,
+            conversation_id=booking.conversation_id,
+            patient_id=booking.patient_id,
+            service_id=booking.service_id,
+            provider_id=booking.provider_id,
+            appointment_start=booking.start.ToDatetime(tzinfo=UTC),
+            provider=CREDIT,
+            expires_at=message.hold_expires_at.ToDatetime(tzinfo=UTC),
+            policy_version=policy_version(policy),
+            policy_text=policy,
+            created_at=self._clock.now(),
+        )
+        return record, opening
+
+    def _link_request(self, record: Record) -> LinkRequest:
+        words = self._events.words(record.spa_id)
+        service = self._events.service_name(record.spa_id, record.service_id)
+        return LinkRequest(
+            deposit_id=record.id,
+            spa_id=record.spa_id,
+            appointment_id=record.first_appointment_id,
+            amount=record.due,
+            description=words.say(
+                "payment.description", service=service, when=words.when(record.appointment_start)
+            ),
+            policy_text=record.policy_text,
+            expires_at=record.expires_at,
+            # Per hold and amount: a retry is the same request; other credit is another.
+            idempotency_key=f"hold:{record.first_appointment_id}:{record.due.minor}",
+        )
 
     async def _credit(
         self, conn: asyncpg.Connection, spa_id: str, patient_id: str, currency: str
