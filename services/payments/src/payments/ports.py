@@ -30,7 +30,8 @@ class LinkRequest:
     spa_id: str
     appointment_id: str
     amount: Money
-    # What the patient is paying for, as the payment page names it (no patient data).
+    # What the patient is paying for, as the provider's page names it: the spa and
+    # the time, no patient data and no treatment.
     description: str
     # The cancellation terms shown beside the pay button, word for word.
     policy_text: str

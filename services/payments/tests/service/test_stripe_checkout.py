@@ -68,7 +68,7 @@ async def test_the_checkout_session_is_created_with_ids_only_and_a_key_per_hold(
         "line_items[0][price_data][currency]": "usd",
         "line_items[0][price_data][unit_amount]": "5000",
         "line_items[0][price_data][product_data][name]": (
-            f"Deposit: Botox on {start.strftime('%a, %b %-d at %-I:%M %p')}"
+            f"Lumen Aesthetics appointment deposit, {start.strftime('%a, %b %-d at %-I:%M %p')}"
         ),
         **{f"metadata[{k}]": v for k, v in ids.items()},
         **{f"payment_intent_data[metadata][{k}]": v for k, v in ids.items()},

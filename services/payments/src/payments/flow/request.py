@@ -135,14 +135,14 @@ class DepositRequests:
 
     def _link_request(self, record: Record) -> LinkRequest:
         words = self._events.words(record.spa_id)
-        service = self._events.service_name(record.spa_id, record.service_id)
+        spa = self._events.spa(record.spa_id).name
         return LinkRequest(
             deposit_id=record.id,
             spa_id=record.spa_id,
             appointment_id=record.first_appointment_id,
             amount=record.due,
             description=words.say(
-                "payment.description", service=service, when=words.when(record.appointment_start)
+                "payment.description", spa=spa, when=words.when(record.appointment_start)
             ),
             policy_text=record.policy_text,
             expires_at=record.expires_at,
