@@ -61,3 +61,4 @@ deploy-check: install ## render the Helm chart for dev and prod values and check
 .PHONY: bench
 bench: install ## benchmarks, printed as tables
 	@$(PY) services/scheduler/bench/bench_find_slots.py
+	@$(PY) services/telephony/bench/bench_webhooks.py

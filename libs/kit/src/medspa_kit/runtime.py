@@ -70,6 +70,16 @@ class Runtime:
 Wire = Callable[[Runtime], Awaitable[None]]
 
 
+class _QuietFetchTimeouts(logging.Filter):
+    """nats-py's batched fetch can end an empty wait with the builtin TimeoutError,
+    which faststream does not expect: its supervisor restarts the fetch loop (no
+    message is lost) but logs a traceback at error level every time."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, TimeoutError) and "retrying" in record.getMessage())
+
+
 class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -177,7 +187,9 @@ async def run_service(
         resources.append(nc.drain)
         js = nc.jetstream()
         await ensure_streams(js, settings.bus_namespace, settings.stream_replicas)
-        broker = NatsBroker(settings.nats_url, logger=logging.getLogger(f"{name}.bus"))
+        bus_log = logging.getLogger(f"{name}.bus")
+        bus_log.addFilter(_QuietFetchTimeouts())
+        broker = NatsBroker(settings.nats_url, logger=bus_log)
         runtime = Runtime(name, settings, pool, nc, js, broker, cipher, spas, health, stop)
         await wire(runtime)
         await broker.start()
