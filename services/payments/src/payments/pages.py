@@ -53,7 +53,15 @@ def _page(locale: str, title: str, body: str, status: int = 200) -> HTMLResponse
     return HTMLResponse(
         _PAGE.format(lang=_e(locale), title=_e(title), body=body),
         status_code=status,
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            # The page needs nothing but its own inline style and forms posting back here.
+            "Content-Security-Policy": (
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self';"
+                " frame-ancestors 'none'"
+            ),
+        },
     )
 
 

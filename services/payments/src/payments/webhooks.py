@@ -23,6 +23,8 @@ from payments.flow.settle import NewsKind, ProviderNews
 
 log = logging.getLogger(__name__)
 
+# Stripe's events are a few kilobytes; anything this large is not one of them.
+MAX_EVENT_BYTES = 512 * 1024
 _SESSION_EVENTS = {
     "checkout.session.completed": NewsKind.PAID,
     "checkout.session.async_payment_succeeded": NewsKind.PAID,
@@ -112,6 +114,8 @@ def router(binding: Binding) -> APIRouter:
         if bound.webhook_secret is None:
             return Response(status_code=404)
         payload = await request.body()
+        if len(payload) > MAX_EVENT_BYTES:
+            return Response(status_code=413)
         header = request.headers.get("stripe-signature", "")
         try:
             stripe.WebhookSignature.verify_header(

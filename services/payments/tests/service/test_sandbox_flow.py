@@ -26,6 +26,8 @@ async def test_a_held_booking_gets_a_link_and_paying_it_secures_the_booking(
     page = await sandbox.http.get(requested.payment_url)
     assert page.status_code == 200
     assert "Pay $50.00" in page.text and "no card is charged" in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
 
     paid_page = await sandbox.http.post(f"{requested.payment_url}/pay", follow_redirects=True)
     assert paid_page.status_code == 200

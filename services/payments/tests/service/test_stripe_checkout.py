@@ -227,6 +227,7 @@ async def test_events_for_sessions_that_are_not_ours_are_acknowledged(
     )
     assert await hook(stripe_payments, event("evt_f3", "customer.created", {"id": "cus_1"})) == 200
     assert await hook(stripe_payments, b'{"id": 1}') == 400
+    assert await hook(stripe_payments, b" " * (600 * 1024)) == 413
 
     async def recorded() -> bool:
         return (

@@ -105,6 +105,18 @@ async def test_a_late_payment_holds_the_same_slot_again(
         await stripe_payments.count("SELECT count(*) FROM deposits WHERE id = $1", row["id"]) == 1
     )
 
+    # Stripe's own word of the payment, arriving after all that, changes nothing.
+    late = event(f"evt_{uuid.uuid4().hex}", "checkout.session.completed", session)
+    assert await hook(stripe_payments, late) == 200
+    assert len(await stripe_payments.recorded("deposit.paid", row["appointment_id"])) == 1
+    assert (
+        await stripe_payments.count(
+            "SELECT count(*) FROM ledger_entries WHERE deposit_id = $1 AND kind = 'collected'",
+            row["id"],
+        )
+        == 1
+    )
+
 
 @pytest.mark.parametrize("told", [True, False], ids=["slot taken", "no number to hold for"])
 async def test_a_late_payment_that_cannot_be_held_again_is_refunded_and_the_patient_told(
