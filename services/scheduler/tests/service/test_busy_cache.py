@@ -38,6 +38,15 @@ def test_news_about_an_appointment_is_applied_in_version_order():
     assert spa.snapshot().providers["ana"] == [], "a late notice cannot bring it back"
 
 
+def test_the_stored_row_wins_over_a_replicas_own_account_of_the_same_version():
+    spa = SpaBusy()
+    spa.apply("a", taken(1, 100, 210), stored=False)
+    spa.apply("a", taken(1, 100, 200))
+    assert spa.snapshot().providers["ana"] == [(100, 200)]
+    spa.apply("a", taken(1, 100, 210), stored=False)
+    assert spa.snapshot().providers["ana"] == [(100, 200)]
+
+
 def test_a_snapshot_stays_as_it_was_while_news_arrives():
     spa = SpaBusy()
     spa.apply("a", taken(1, 100, 200))
@@ -69,8 +78,8 @@ class Watched(BusyCache):
         self.heard: asyncio.Queue[str] = asyncio.Queue()
         self.states: asyncio.Queue[bool] = asyncio.Queue()
 
-    def _hear(self, spa_id, appointment_id, item) -> None:
-        super()._hear(spa_id, appointment_id, item)
+    def _hear(self, spa_id, appointment_id, item, *, stored=True) -> None:
+        super()._hear(spa_id, appointment_id, item, stored=stored)
         self.heard.put_nowait(spa_id)
 
     def _reset(self, live: bool) -> None:

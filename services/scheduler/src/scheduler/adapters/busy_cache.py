@@ -72,9 +72,13 @@ class SpaBusy:
         self.providers: dict[str, list[Interval]] = {}
         self.resources: dict[str, list[Interval]] = {}
 
-    def apply(self, appointment_id: str, new: Taken) -> None:
+    def apply(self, appointment_id: str, new: Taken, *, stored: bool = True) -> None:
+        """`stored`: the row's own values (the database's notice or read) win over a
+        replica's own account of the same version, whose bounds come from its rules."""
         old = self.taken.get(appointment_id)
-        if old is not None and old.version >= new.version:
+        if old is not None and (
+            old.version > new.version or (old.version == new.version and not stored)
+        ):
             return
         self.taken[appointment_id] = new
         if old is not None and old.blocking:
@@ -133,7 +137,7 @@ class BusyCache:
         self._check_s = check_s
         self._spas: dict[str, SpaBusy] = {}
         # Notices heard while a spa is being read, applied once the read is in.
-        self._pending: dict[str, list[tuple[str, Taken]]] = {}
+        self._pending: dict[str, list[tuple[str, Taken, bool]]] = {}
         self._reads: dict[str, asyncio.Future[SpaBusy | None]] = {}
         # Bumped whenever the connection comes or goes: a read begun before is void.
         self._epoch = 0
@@ -182,22 +186,22 @@ class BusyCache:
                     True,
                 ),
             )
-        for appointment_id, item in heard:
-            spa.apply(appointment_id, item)
+        for appointment_id, item, stored in heard:
+            spa.apply(appointment_id, item, stored=stored)
         self._spas[spa_id] = spa
         return spa
 
-    def _hear(self, spa_id: str, appointment_id: str, item: Taken) -> None:
+    def _hear(self, spa_id: str, appointment_id: str, item: Taken, *, stored: bool = True) -> None:
         spa = self._spas.get(spa_id)
         if spa is not None:
-            spa.apply(appointment_id, item)
+            spa.apply(appointment_id, item, stored=stored)
         pending = self._pending.get(spa_id)
         if pending is not None:
-            pending.append((appointment_id, item))
+            pending.append((appointment_id, item, stored))
 
     def saw(self, appt: Appointment, blocked: Interval) -> None:
         """This replica's own committed write, applied before its caller hears back."""
-        self._hear(appt.spa_id, appt.id, _taken(appt, blocked))
+        self._hear(appt.spa_id, appt.id, _taken(appt, blocked), stored=False)
 
     def _notice(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         try:
