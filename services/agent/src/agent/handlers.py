@@ -206,19 +206,19 @@ class BookingHandlers:
     ) -> None:
         """deposit.paid, .refunded, .forfeited, .credited: pass on what payments wrote."""
         conversation_id = getattr(event, "conversation_id", "")
-        if not event.HasField("notice"):  # type: ignore[attr-defined]
+        if not event.HasField("notice"):
             return
         found = await self._load(conn, envelope, conversation_id)
         if found is None:
             return
         spa, conversation = found
-        await self._forward(conn, spa, conversation, event.notice, f"notice-{envelope.id}")  # type: ignore[attr-defined]
+        await self._forward(conn, spa, conversation, event.notice, f"notice-{envelope.id}")
 
     async def booking_changed(
         self, conn: asyncpg.Connection, envelope: Envelope, event: Message
     ) -> None:
         """booking.held/confirmed/cancelled/rescheduled for a booking this conversation made."""
-        booking = event.booking  # type: ignore[attr-defined]
+        booking = event.booking
         found = await self._load(conn, envelope, booking.conversation_id)
         if found is None:
             return

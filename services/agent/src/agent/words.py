@@ -27,7 +27,7 @@ class Words:
             k: money(v, channel) if k in MONEY and isinstance(v, int) else v
             for k, v in values.items()
         }
-        return self.catalog.say(chosen, **shaped)
+        return str(self.catalog.say(chosen, **shaped))
 
     def render(self, said: Said, channel: Channel = Channel.SMS) -> str:
         return self.say(said.key, channel, **said.values)

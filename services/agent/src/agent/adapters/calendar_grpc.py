@@ -58,7 +58,8 @@ def _stamp(moment: datetime) -> Timestamp:
 
 
 def _moment(stamp: Timestamp) -> datetime:
-    return stamp.ToDatetime(tzinfo=UTC)
+    moment: datetime = stamp.ToDatetime(tzinfo=UTC)
+    return moment
 
 
 def _offer(slot: pb.Slot) -> Offer:

@@ -26,10 +26,11 @@ class OpenAIChat:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], timeout_s: float
     ) -> Completion:
         try:
-            response = await self._client.chat.completions.create(
+            # Messages and tools are plain JSON-shaped dicts, built by the brain.
+            response = await self._client.chat.completions.create(  # type: ignore[call-overload]
                 model=self._model,
-                messages=messages,  # type: ignore[arg-type]
-                tools=tools,  # type: ignore[arg-type]
+                messages=messages,
+                tools=tools,
                 tool_choice="auto",
                 temperature=0,
                 timeout=timeout_s,

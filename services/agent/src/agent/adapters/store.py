@@ -53,7 +53,7 @@ class ConversationStore:
         self._cipher = cipher
 
     def _index(self, phone: str) -> bytes:
-        return self._cipher.blind_index(phone, Purpose.PHONE)
+        return bytes(self._cipher.blind_index(phone, Purpose.PHONE))
 
     async def _audit(
         self, conn: asyncpg.Connection, spa_id: str, action: str, subject: str, fields: list[str]

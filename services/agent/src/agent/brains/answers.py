@@ -57,11 +57,6 @@ def confident_answers(turn: Turn) -> list[Match]:
     return [m for m in found if m.score >= turn.policy.faq_min_score][:2]
 
 
-def best_score(turn: Turn) -> float:
-    found = match_questions(turn.text, faq_items(turn.ctx.spa))
-    return found[0].score if found else 0.0
-
-
 def answer(turn: Turn, match: Match, service_id: str | None = None) -> str:
     spa = turn.ctx.spa
     if match.topic.startswith("faq:"):

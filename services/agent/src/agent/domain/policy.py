@@ -122,7 +122,7 @@ def quote(service: Service, *, new_patient: bool = True) -> Said:
 
 
 def deposit_for(service: Service, *, new_patient: bool) -> int:
-    return service.deposit_for(new_patient=new_patient)
+    return int(service.deposit_for(new_patient=new_patient))
 
 
 def cancellation_terms(spa: SpaConfig, service: Service, deposit_minor: int) -> Said:
@@ -170,5 +170,5 @@ def nurse_practitioner_for(spa: SpaConfig, service_id: str) -> str | None:
     for credential in ("NP", "MD", "PA"):
         for provider in providers:
             if provider.credential.value == credential:
-                return provider.id
+                return str(provider.id)
     return None

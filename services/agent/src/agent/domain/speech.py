@@ -67,11 +67,6 @@ def spoken_time(
     return f"{day} at {_clock(local)}"
 
 
-def spoken_day(instant: datetime, tz: ZoneInfo) -> str:
-    local = instant.astimezone(tz)
-    return f"{local.strftime('%A')} the {_ordinal(local.day)}"
-
-
 def money(minor: int, channel: Channel = Channel.SMS) -> str:
     """$14, $1,500, $14.50 in a text; 14 dollars, 1,500 dollars on a call."""
     dollars, cents = divmod(minor, 100)
