@@ -153,3 +153,53 @@ async def test_without_a_sandbox_it_says_so_and_fails() -> None:
 
 async def test_stdin_lines_reads_a_stream_to_its_end() -> None:
     assert [line async for line in stdin_lines(io.StringIO("one\ntwo\n"))] == ["one\n", "two\n"]
+
+
+class FakeCalls(FakeSandbox):
+    """Adds the sandbox's live-call endpoints: the spa greets, then echoes each step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[dict[str, object]] = []
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/sandbox/calls/live":
+            assert json.loads(request.content) == {"from": PATIENT, "to": SPA}
+            said = [{"speaker": "spa", "text": "Thanks for calling. How can I help?"}]
+            return httpx.Response(200, json=live("in-progress", said))
+        if path.startswith("/sandbox/calls/live/CA1"):
+            step = json.loads(request.content)
+            self.steps.append(step)
+            if step.get("hangup"):
+                return httpx.Response(200, json=live("completed", []))
+            heard = step.get("speech") or f"keys {step.get('digits')}" or "silence"
+            return httpx.Response(200, json=live("in-progress", [{"speaker": "caller", "text": "x"},
+                                                                  {"speaker": "spa", "text": f"Heard {heard}"}]))  # fmt: skip
+        return super().handle(request)
+
+
+def live(status: str, transcript: list[dict[str, str]]) -> dict[str, object]:
+    return {
+        "sid": "CA1",
+        "status": status,
+        "ended": status != "in-progress",
+        "transcript": transcript,
+    }
+
+
+async def test_call_mode_speaks_each_line_and_hangs_up_then_texts_again() -> None:
+    sandbox, out, err = FakeCalls(), io.StringIO(), io.StringIO()
+    script = lines_of("/call", "botox please", "/press 1", "/hangup", "Hi")
+    code = await run_phone(settings(), script, out, err, httpx.MockTransport(sandbox.handle))
+    assert code == 0
+    assert sandbox.steps == [{"speech": "botox please"}, {"digits": "1"}, {"hangup": True}]
+    transcript = out.getvalue()
+    assert "spa (voice)> Thanks for calling. How can I help?" in transcript
+    assert "spa (voice)> Heard botox please" in transcript
+    assert "spa (voice)> Heard keys 1" in transcript
+    assert "caller" not in transcript  # the caller's own words are not echoed back as the spa's
+    assert "(call ended: completed)" in err.getvalue()
+    # After the call, lines are texts again.
+    assert sandbox.posted == [{"from": PATIENT, "to": SPA, "body": "Hi"}]
+    assert "spa> You said: Hi" in transcript

@@ -1,5 +1,10 @@
 """The terminal phone: type as a patient texting the spa; the spa's replies print as `spa> `.
 
+`/call` rings the spa instead: each line is then what the caller says (an empty line is
+silence, `/press 1` presses keys) and the spa's voice prints as `spa (voice)> `, until the
+call ends or `/hangup`. The sandbox plays the call through telephony's real, signed voice
+webhooks, one caller step at a time.
+
 It drives the Twilio sandbox exactly as a handset would: each line is a text posted to
 `/sandbox/sms`, and a poller reads `/sandbox/messages` for what the spa sent back. Fed from a
 pipe, it waits for the spa's answer to each line before sending the next, so a script reads
@@ -48,6 +53,7 @@ class Phone:
         self._sent_at: float | None = None
         self._heard_at = -math.inf
         self._poll_failing = False
+        self._call: str | None = None  # the live call's sid, while the patient is on the phone
 
     async def skip_history(self) -> None:
         """Show only what happens from now on; raises httpx.HTTPError if the sandbox is away."""
@@ -68,6 +74,46 @@ class Phone:
             self._say(f"(not delivered: {answer.get('error') or response.status_code})")
         elif isinstance(status := answer.get("webhook_status"), int) and status >= 400:
             self._say(f"(the spa's line answered {status})")
+
+    async def call(self) -> None:
+        start = {"from": self._settings.patient, "to": self._settings.spa}
+        self._call = await self._call_step("/sandbox/calls/live", start)
+
+    async def speak(self, line: str) -> None:
+        assert self._call is not None
+        step: dict[str, Any]
+        if line == "/hangup":
+            step = {"hangup": True}
+        elif line.startswith("/press "):
+            step = {"digits": line.removeprefix("/press ").strip()}
+        else:
+            step = {"speech": line}
+        self._call = await self._call_step(f"/sandbox/calls/live/{self._call}", step)
+
+    @property
+    def on_call(self) -> bool:
+        return self._call is not None
+
+    async def _call_step(self, path: str, body: dict[str, Any]) -> str | None:
+        """One caller step; prints what the spa said; the call's sid while it goes on."""
+        try:
+            response = await self._client.post(path, json=body)
+        except httpx.HTTPError as exc:
+            self._say(f"(the call failed: the sandbox did not answer: {exc})")
+            return None
+        state = _json(response)
+        if response.status_code >= 400:
+            self._say(f"(the call failed: {state.get('detail') or response.status_code})")
+            return None
+        for said in state.get("transcript", []):
+            if said.get("speaker") == "spa":
+                self._out.write(f"spa (voice)> {said.get('text', '')}\n")
+        self._out.flush()
+        if state.get("ended"):
+            self._say(f"(call ended: {state.get('status')})")
+            return None
+        sid = state.get("sid")
+        return sid if isinstance(sid, str) else None
 
     async def poll_forever(self) -> None:
         while True:
@@ -144,17 +190,25 @@ async def run_phone(
         if settings.interactive:
             out.write(
                 f"Texting {settings.spa} as {settings.patient}. "
-                "Type a message and press Enter; Ctrl-D hangs up.\n"
+                "Type a message and press Enter; /call rings the spa instead; Ctrl-D quits.\n"
             )
             out.flush()
         poller = asyncio.create_task(phone.poll_forever())
         try:
             async for raw in lines:
                 body = raw.strip()
+                if phone.on_call:
+                    if not settings.interactive:
+                        out.write(f"you (voice)> {body or '[silence]'}\n")
+                    await phone.speak(body)
+                    continue
                 if not body:
                     continue
                 if not settings.interactive:
                     out.write(f"you> {body}\n")
+                if body == "/call":
+                    await phone.call()
+                    continue
                 await phone.send(body)
                 if not settings.interactive:
                     await phone.wait_for_replies()
