@@ -91,8 +91,11 @@ class Settlements:
             return True
 
     async def _decide(self, conn: asyncpg.Connection, record: Record, news: ProviderNews) -> None:
-        detail: dict[str, object] = {"source": news.provider, "event": news.type}
-        detail["event_id"] = news.event_id
+        detail: dict[str, object] = {
+            "source": news.provider,
+            "event": news.type,
+            "event_id": news.event_id,
+        }
         if news.kind is NewsKind.DISPUTED:
             disputed = record.but(dispute_ref=news.dispute_ref, disputed_at=self._clock.now())
             await self._transitions.note(conn, disputed, "disputed", detail)
