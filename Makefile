@@ -62,3 +62,4 @@ deploy-check: install ## render the Helm chart for dev and prod values and check
 bench: install ## benchmarks, printed as tables
 	@$(PY) services/scheduler/bench/bench_find_slots.py
 	@$(PY) services/telephony/bench/bench_webhooks.py
+	@$(PY) services/payments/bench/bench_deposits.py
