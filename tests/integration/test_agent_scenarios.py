@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "agent
 
 from runner import Runner, Scenario, Stack  # noqa: E402
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SCENARIOS = Scenario.load_all()
 # What a conversation touches; the staff console and outreach play no part in it.
 SERVICES = ("sandbox", "scheduler", "telephony", "agent", "payments")
