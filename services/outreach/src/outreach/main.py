@@ -58,7 +58,7 @@ def limits_from(settings: OutreachSettings) -> Limits:
         patient_cap=settings.patient_cap,
         patient_window=timedelta(hours=settings.patient_cap_window_hours),
         number_daily_cap=settings.number_daily_cap,
-        response_texts_in_quiet_hours=settings.missed_call_text_in_quiet_hours,
+        response_texts_in_quiet_hours=settings.response_texts_in_quiet_hours,
     )
 
 

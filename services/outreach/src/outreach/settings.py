@@ -36,8 +36,9 @@ class OutreachSettings(CommonSettings):
     missed_call_call_delay_s: int = Field(45, ge=0, le=90)
     # Another missed call from the same number within this many minutes gets no new text.
     missed_call_cooldown_minutes: int = Field(30, ge=0)
-    # The callback text answers the caller's own call, so it goes even in quiet hours.
-    missed_call_text_in_quiet_hours: bool = True
+    # Texts that answer the patient (the missed-call text, the answer to a yes) reply to
+    # something they did a moment ago, so they go even in quiet hours; calls never do.
+    response_texts_in_quiet_hours: bool = True
 
     # Waitlist: offers go in waves of this many, this many minutes apart.
     waitlist_wave_size: int = Field(3, ge=1)
