@@ -14,7 +14,7 @@ from tests.integration.system import System, build_system
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "agent" / "eval"))
 
-from runner import Runner, Scenario, Stack  # noqa: E402
+from runner import Runner, Scenario, Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SCENARIOS = Scenario.load_all()
@@ -55,6 +55,8 @@ def runner(agent_system: System, stack, database_url: str, bus_namespace: str) -
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
 async def test_scenario(runner: Runner, scenario: Scenario) -> None:
     result = await runner.run(scenario)
-    transcript = "\n".join(f"  patient: {said}\n  spa:     {reply}" for said, reply in result.transcript)
+    transcript = "\n".join(
+        f"  patient: {said}\n  spa:     {reply}" for said, reply in result.transcript
+    )
     assert result.passed, "\n".join(result.failures) + "\n" + transcript
     assert result.advice == 0
