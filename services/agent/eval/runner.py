@@ -2,8 +2,8 @@
 
 A patient's texts go in as the Twilio sandbox's phone (signed webhook to
 telephony, sms.received on JetStream, the agent, gRPC to the scheduler) and the
-replies are read back from that phone; call turns go to the agent the way
-telephony sends them (NATS request/reply). End states are read where they are
+replies are read back from that phone; calls are live sandbox calls (voice
+webhooks to telephony, NATS request/reply to the agent). End states are read where they are
 kept: appointments from the scheduler's tables, handoffs and intake from the
 events the agent recorded. Payments, when a scenario pays or declines, is the
 real payments service through its sandbox payment page.
@@ -33,7 +33,6 @@ from agent.domain.guards import unsafe_reply
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.calendar.v1 import calendar_pb2_grpc
 from medspa.events.v1 import console_pb2, conversation_pb2, deposit_pb2
-from medspa.voice.v1 import voice_pb2
 from medspa_kit.crypto import FieldCipher, Purpose, dev_keyring
 from medspa_kit.envelope import Envelope
 from spa_config import SpaDirectory, load_spas
@@ -133,8 +132,7 @@ class Session:
         self.runner, self.scenario, self.result = runner, scenario, result
         self.stack = runner.stack
         self.phone = new_phone()
-        self.call_sid = "CA" + uuid.uuid4().hex
-        self.voice_turn = 0
+        self.call_sid: str | None = None
         self.nc: nats.NATS | None = None
         self.db: asyncpg.Connection | None = None
 
@@ -238,31 +236,25 @@ class Session:
         return "" if said == 0 else "(a reply was owed)"
 
     async def call(self, said: str | None, step: dict[str, Any]) -> str:
-        nc = await self._nats()
-        if self.voice_turn == 0:
-            await self._voice(nc, None, {})
-        return await self._voice(nc, said, step)
-
-    async def _voice(self, nc: nats.NATS, said: str | None, step: dict[str, Any]) -> str:
-        cipher = self.runner.cipher
-        request = voice_pb2.VoiceTurnRequest(
-            spa_id=self.scenario.spa, call_sid=self.call_sid, turn=self.voice_turn,
-            from_phone=cipher.seal(self.phone, Purpose.PHONE), silence=said is None and self.voice_turn > 0,
-            digits=str(step.get("digits", "")),
-        )  # fmt: skip
-        if said:
-            request.transcript.CopyFrom(cipher.seal(said, Purpose.TRANSCRIPT))
-        subject = f"{self.stack.namespace}.rpc.{self.scenario.spa}.voice.turn"
-        msg = await nc.request(subject, request.SerializeToString(), timeout=REPLY_DEADLINE_S)
-        self.voice_turn += 1
-        reply = voice_pb2.VoiceTurnReply.FromString(msg.data)
-        text = cipher.open(reply.say, Purpose.TRANSCRIPT) if reply.HasField("say") else ""
-        action = voice_pb2.VoiceAction.Name(reply.action).removeprefix("VOICE_ACTION_").lower()
-        if "action" in step and step["action"] != action:
-            self.result.failures.append(
-                f"after {said!r} expected the call to {step['action']}, got {action}"
+        """One caller step on a live call through the Twilio sandbox: its voice webhooks reach
+        telephony, which asks the agent over NATS request/reply, as on a real call."""
+        async with httpx.AsyncClient(timeout=REPLY_DEADLINE_S) as client:
+            if self.call_sid is None:
+                started = await client.post(
+                    f"{self.stack.sandbox_url}/sandbox/calls/live",
+                    json={"from": self.phone, "to": self.stack.spa_number},
+                )
+                started.raise_for_status()
+                self.call_sid = started.json()["sid"]
+            stepped = await client.post(
+                f"{self.stack.sandbox_url}/sandbox/calls/live/{self.call_sid}",
+                json={"speech": said or "", "digits": str(step.get("digits", ""))},
             )
-        return text
+            stepped.raise_for_status()
+        state = stepped.json()
+        if state["ended"]:
+            self.call_sid = None
+        return " ".join(line["text"] for line in state["transcript"] if line["speaker"] == "spa")
 
     # -- things that happen around the conversation ------------------------------------------
 

@@ -26,6 +26,9 @@ MENU = [MenuItem(s.id, s.name, s.category.value, s.aliases) for s in SPA.service
         ("underarms", "laser-hair-removal"),
         ("a peel", "chemical-peel"),
         ("b12", "b12-shot"),
+        # speech transcripts
+        ("a b twelve shot tomorrow please", "b12-shot"),
+        ("my eleven s", "botox"),
         # misspellings
         ("botx", "botox"),
         ("lip filer please", "lip-filler"),

@@ -9,7 +9,7 @@ from agent.domain import policy
 from agent.domain.guards import Priority, Reason, Verdict
 from agent.domain.intents import Intent
 from agent.domain.questions import FaqItem, Match, match_questions
-from agent.domain.speech import Channel, first_name, spoken_list, spoken_time
+from agent.domain.speech import Channel, spoken_list, spoken_time
 from agent.ports import SlotSearch
 from spa_config import WEEKDAYS, SpaConfig
 
@@ -22,6 +22,12 @@ async def greet(turn: Turn, reply: Reply) -> None:
     bookable = [s for s in menu if s.category != "consult"] or menu
     if turn.known_name:
         reply.add(turn.say("welcome_back", name=turn.known_name.split()[0]))
+    if turn.channel is Channel.VOICE:
+        # The caller has just heard the spa's greeting from telephony: keep it short.
+        names = [s.name for s in bookable[:MENU_NAMES_IN_GREETING]]
+        reply.add(turn.say("menu", services=spoken_list(names)), turn.say("ask_what"))
+        reply.intent = Intent.GREETING
+        return
     reply.add(turn.say("greeting", greeting=spa.greeting))
     if bookable:
         names = [s.name for s in bookable[:MENU_NAMES_IN_GREETING]]
@@ -38,9 +44,7 @@ async def greet(turn: Turn, reply: Reply) -> None:
                     "next_opening",
                     service=first.name,
                     when=spoken_time(found[0].start, spa.tz, turn.ctx.now, turn.channel),
-                    provider=first_name(found[0].provider_name)
-                    if turn.channel is Channel.VOICE
-                    else found[0].provider_name,
+                    provider=found[0].provider_name,
                 )
             )
     reply.add(turn.say("ask_what"))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agent.domain.text import close_to, tokens
+from agent.domain.text import NUMBER_WORDS, close_to, tokens
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,26 @@ class MenuMatch:
 Phrase = tuple[str, ...]
 
 
+def spoken_to_written(words: list[str]) -> list[str]:
+    """Speech transcripts spell names out: "b twelve" is "b12", "eleven s" is "11s"."""
+    out: list[str] = []
+    for word in words:
+        word = str(NUMBER_WORDS[word]) if word in NUMBER_WORDS else word
+        if out and word.isdigit() and len(out[-1]) == 1 and out[-1].isalpha():
+            out[-1] += word
+        elif out and word == "s" and out[-1].isdigit():
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
 class _Words:
     """One message's words, with every known menu word each of them may be a typo of,
     worked out once so that scoring a phrase is set lookups."""
 
     def __init__(self, text: str, known: frozenset[str]) -> None:
-        self.words = tokens(text)
+        self.words = spoken_to_written(tokens(text))
         self.present = set(self.words)
         self.near = [{k for k in known if close_to(w, k)} for w in self.words]
 
