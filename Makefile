@@ -63,3 +63,4 @@ bench: install ## benchmarks, printed as tables
 	@$(PY) services/scheduler/bench/bench_find_slots.py
 	@$(PY) services/telephony/bench/bench_webhooks.py
 	@$(PY) services/payments/bench/bench_deposits.py
+	@$(PY) services/outreach/bench/bench_outreach.py
