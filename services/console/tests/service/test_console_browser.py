@@ -42,10 +42,12 @@ MANAGER_PASSWORD = "bootstrap password for the browser test"
 def chromium() -> str:
     """Debian's Chromium, installed here when missing; the test skips only if that fails."""
     if shutil.which(CHROMIUM) is None and shutil.which("apt-get"):
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=600,
-            check=False,
-        )  # fmt: skip
+        # A fresh machine's package lists may be empty or stale: refresh them once first.
+        for command in (
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+        ):
+            subprocess.run(command, capture_output=True, timeout=600, check=False)
     if shutil.which(CHROMIUM) is None:
         pytest.skip(
             "chromium is not installed and `apt-get install -y chromium` did not install it"
