@@ -10,14 +10,24 @@ COMMITTED = REPO / "libs" / "contracts" / "src" / "medspa"
 
 
 def _files(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def test_generated_code_matches_protos(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(REPO / "scripts" / "genproto.py"), str(tmp_path)], check=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "genproto.py"), str(tmp_path)], check=True
+    )
     fresh = tmp_path / "medspa"
     assert _files(fresh) == _files(COMMITTED), "files differ: run `make proto` and commit"
-    stale = [name for name in sorted(_files(fresh)) if not filecmp.cmp(fresh / name, COMMITTED / name, shallow=False)]
+    stale = [
+        name
+        for name in sorted(_files(fresh))
+        if not filecmp.cmp(fresh / name, COMMITTED / name, shallow=False)
+    ]
     assert not stale, f"generated code is stale, run `make proto`: {stale}"
 
 
