@@ -50,6 +50,10 @@ lint: install ## ruff (check and format) everywhere, mypy on libs/
 	@.venv/bin/ruff format --check .
 	@.venv/bin/mypy libs/kit/src libs/spa-config/src
 
+.PHONY: eval
+eval: install ## the agent's conversation scenarios through the whole stack: pass rate by category
+	@$(PY) services/agent/eval/run_eval.py
+
 .PHONY: images
 images: ## build one image per service and the migration image (needs a Docker engine; REGISTRY, TAG, PUSH=1)
 	@deploy/docker/build-images.sh
@@ -61,6 +65,7 @@ deploy-check: install ## render the Helm chart for dev and prod values and check
 .PHONY: bench
 bench: install ## benchmarks, printed as tables
 	@$(PY) services/scheduler/bench/bench_find_slots.py
+	@$(PY) services/agent/bench/bench_agent.py
 	@$(PY) services/telephony/bench/bench_webhooks.py
 	@$(PY) services/payments/bench/bench_deposits.py
 	@$(PY) services/outreach/bench/bench_outreach.py

@@ -139,7 +139,10 @@ def build_system(workdir: Path, nats_url: str, database_url: str, namespace: str
         "sandbox": {"SANDBOX_PORT": str(ports["sandbox"]), "SANDBOX_WEBHOOK_BASE": telephony_url},
         "scheduler": {"SCHEDULER_GRPC_PORT": str(system.grpc_port)},
         "agent": {"SCHEDULER_GRPC_TARGET": f"127.0.0.1:{system.grpc_port}"},
-        "payments": {"SCHEDULER_GRPC_TARGET": f"127.0.0.1:{system.grpc_port}"},
+        "payments": {
+            "SCHEDULER_GRPC_TARGET": f"127.0.0.1:{system.grpc_port}",
+            "PAYMENTS_PUBLIC_URL": f"http://127.0.0.1:{ports['payments']}",
+        },
         "telephony": {"TELEPHONY_PUBLIC_URL": telephony_url},
     }
     modules = {"sandbox": "twilio_sandbox"}

@@ -91,11 +91,13 @@ class OutboxRelay:
             )
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener = await self._pool.acquire()
-        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        listener: asyncpg.Connection | None = None
         try:
-            await self.prune()
             while not stop.is_set():
+                if listener is None:
+                    # Without the wake-up connection the relay still polls; it keeps
+                    # trying to get one, so pressure on PostgreSQL never stops publishing.
+                    listener = await self._listen()
                 try:
                     published = await self.publish_pending()
                 except _TRANSIENT as exc:
@@ -105,15 +107,27 @@ class OutboxRelay:
                         extra={"error": type(exc).__name__},
                     )
                     published = 0
-                    await _wait_either(stop, asyncio.Event(), self._idle_poll_s)
-                    continue
                 if published == 0:
                     self._wake.clear()
                     await _wait_either(stop, self._wake, self._idle_poll_s)
         finally:
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-            await self._pool.release(listener)
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+                await self._pool.release(listener)
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            listener = await self._pool.acquire()
+        except _TRANSIENT as exc:
+            log.warning(
+                "outbox relay has no wake-up connection yet", extra={"error": type(exc).__name__}
+            )
+            return None
+        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        with contextlib.suppress(*_TRANSIENT):
+            await self.prune()
+        return listener
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

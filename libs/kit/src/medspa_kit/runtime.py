@@ -196,8 +196,10 @@ async def run_service(
         resources.append(broker.stop)
         health.add_check("postgres", lambda: _pg_ok(pool))
         health.add_check("nats", lambda: _nats_ok(nc))
-        tasks.append(asyncio.create_task(OutboxRelay(pool, js).run(stop)))
+        tasks.append(asyncio.create_task(OutboxRelay(pool, js).run(stop), name="outbox-relay"))
         tasks.extend(asyncio.create_task(t) for t in runtime.tasks)
+        for task in tasks:
+            task.add_done_callback(_report_crash)
         resources.extend(runtime.closers)
         health.ready = True
         log.info("ready", extra={"port": port})
@@ -214,6 +216,14 @@ async def run_service(
                 await asyncio.wait_for(close(), timeout=10)
         server.should_exit = True
         await server_task
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    # A background task that dies would otherwise fail silently until shutdown.
+    if not task.cancelled() and task.exception() is not None:
+        log.error(
+            "background task stopped", extra={"task": task.get_name()}, exc_info=task.exception()
+        )
 
 
 async def _pg_ok(pool: asyncpg.Pool) -> bool:
