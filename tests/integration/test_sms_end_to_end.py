@@ -17,6 +17,7 @@ from medspa.events.v1 import telephony_pb2
 from medspa_kit import outbox
 from medspa_kit.crypto import FieldCipher, Purpose, dev_keyring
 from medspa_kit.envelope import Envelope
+from medspa_kit.streams import stream_names
 from tests.integration.system import SANDBOX_SID, SANDBOX_TOKEN, System
 
 pytestmark = pytest.mark.integration
@@ -58,6 +59,29 @@ async def replies(system: System, phone: str, count: int = 1, seconds: float = 3
             if len(outbound) >= count:
                 return outbound
             await asyncio.sleep(0.1)
+
+
+async def outbound_count(system: System, phone: str) -> int:
+    return len([m for m in await conversation(system, phone) if m["direction"] == "outbound"])
+
+
+async def pipeline_settled(stack, namespace: str) -> None:
+    """Wait until the agent has acked every text delivered to it and telephony every send
+    command, so the absence of a second reply is a fact, not a guess about timing."""
+    names = stream_names(namespace)
+    consumers = ((names.events, "agent-sms-received"), (names.commands, "telephony-message-send"))
+    nc = await nats.connect(stack.nats_url)
+    try:
+        js = nc.jetstream()
+        async with asyncio.timeout(30):
+            for stream, durable in consumers:
+                while True:
+                    info = await js.consumer_info(stream, durable)
+                    if info.num_pending == 0 and info.num_ack_pending == 0:
+                        break
+                    await asyncio.sleep(0.1)
+    finally:
+        await nc.close()
 
 
 def signed_form(system: System, path: str, params: dict[str, str]) -> dict[str, str]:
@@ -124,7 +148,9 @@ async def test_one_trace_spans_telephony_agent_and_scheduler(system: System) -> 
     assert shared & sends
 
 
-async def test_a_bad_signature_gets_403_and_publishes_nothing(system: System) -> None:
+async def test_a_bad_signature_gets_403_and_publishes_nothing(
+    system: System, stack, bus_namespace: str
+) -> None:
     phone = patient()
     params = sms_params(phone, "hello")
     for headers in (
@@ -141,8 +167,8 @@ async def test_a_bad_signature_gets_403_and_publishes_nothing(system: System) ->
         await post_webhook(system, good, signed_form(system, "/twilio/sms", good))
     ).status_code == 200
     await replies(system, phone)
-    await asyncio.sleep(0.5)
-    assert len([m for m in await conversation(system, phone) if m["direction"] == "outbound"]) == 1
+    await pipeline_settled(stack, bus_namespace)
+    assert await outbound_count(system, phone) == 1
 
 
 async def test_a_malformed_webhook_gets_400(system: System) -> None:
@@ -166,15 +192,17 @@ async def test_an_unknown_number_is_refused_and_logged_without_the_body(system: 
     assert secret not in log and params["From"] not in log
 
 
-async def test_twilio_retrying_the_same_message_sid_gets_one_reply(system: System) -> None:
+async def test_twilio_retrying_the_same_message_sid_gets_one_reply(
+    system: System, stack, bus_namespace: str
+) -> None:
     phone = patient()
     params = sms_params(phone, "hello")
     headers = signed_form(system, "/twilio/sms", params)
     for _ in range(3):
         assert (await post_webhook(system, params, headers)).status_code == 200
     await replies(system, phone)
-    await asyncio.sleep(1.0)
-    assert len([m for m in await conversation(system, phone) if m["direction"] == "outbound"]) == 1
+    await pipeline_settled(stack, bus_namespace)
+    assert await outbound_count(system, phone) == 1
 
 
 async def test_a_redelivered_event_changes_nothing(
@@ -199,8 +227,8 @@ async def test_a_redelivered_event_changes_nothing(
     finally:
         await nc.close()
     await replies(system, phone)
-    await asyncio.sleep(1.0)
-    assert len([m for m in await conversation(system, phone) if m["direction"] == "outbound"]) == 1
+    await pipeline_settled(stack, bus_namespace)
+    assert await outbound_count(system, phone) == 1
 
 
 async def test_an_event_written_before_a_crash_is_published_after_restart(
