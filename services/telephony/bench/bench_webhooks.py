@@ -42,8 +42,8 @@ from twilio.request_validator import RequestValidator
 
 from medspa.voice.v1 import voice_pb2
 from medspa_kit.crypto import FieldCipher, Purpose, dev_keyring
+from medspa_kit.envelope import voice_turn_subject
 from medspa_kit.streams import delete_streams, ensure_streams
-from telephony.adapters.voice_agent import voice_turn_subject
 from telephony.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 
 NATS_URL = os.environ.get("NATS_URL", "nats://127.0.0.1:4222")

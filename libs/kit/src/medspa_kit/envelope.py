@@ -92,6 +92,13 @@ def command_subject(namespace: str, spa_id: str, name: str) -> str:
     return f"{namespace}.cmd.{spa_id}.{name}"
 
 
+def voice_turn_subject(namespace: str, spa_id: str = "*") -> str:
+    """`<ns>.rpc.<spa_id>.voice.turn`: a live caller's turn, asked by telephony and
+    answered by the agent (NATS request and reply, not a stream: a turn nobody
+    answered in time is not worth replaying)."""
+    return f"{namespace}.rpc.{spa_id}.voice.turn"
+
+
 def subject_filter(namespace: str, kind: Kind, name: str, spa_id: str = "*") -> str:
     """A subscription filter over all spas (or one) for one event or command."""
     return f"{namespace}.{kind}.{spa_id}.{name}"

@@ -2,7 +2,8 @@
 
 /healthz answers as soon as the process serves HTTP (alive); /readyz answers
 200 only once the database, NATS and the service's own wiring are up, and 503
-again while shutting down, so a load balancer drains it first.
+again while shutting down, so a load balancer drains it first. /metrics is the
+Prometheus text exposition of the default registry.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 Check = Callable[[], Awaitable[bool]]
 
@@ -45,6 +47,10 @@ class Health:
             ok, checks = await self.report()
             body = {"status": "ready" if ok else "not ready", "checks": checks}
             return JSONResponse(body, status_code=200 if ok else 503)
+
+        @router.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
         return router
 

@@ -12,16 +12,19 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 
 import asyncpg
 import nats.errors
 from nats.js import JetStreamContext
 
 from medspa_kit.envelope import Envelope
+from medspa_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "medspa_outbox"
+PUBLISH_TIMEOUT_S = 5.0
 _TRANSIENT = (
     OSError,
     asyncio.TimeoutError,
@@ -45,6 +48,34 @@ async def record(conn: asyncpg.Connection, envelope: Envelope, namespace: str) -
         envelope.payload,
         NOTIFY_CHANNEL,
     )
+
+
+async def record_many(
+    conn: asyncpg.Connection, envelopes: Sequence[Envelope], namespace: str
+) -> None:
+    """Write many events in one statement, however many; call inside the transaction."""
+    if not envelopes:
+        return
+    await conn.execute(
+        "WITH written AS (INSERT INTO outbox (event_id, subject, headers, payload)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[])"
+        " ON CONFLICT (event_id) DO NOTHING)"
+        " SELECT pg_notify($5, current_schema())",
+        [e.id for e in envelopes],
+        [e.subject(namespace) for e in envelopes],
+        [json.dumps(e.headers()) for e in envelopes],
+        [e.payload for e in envelopes],
+        NOTIFY_CHANNEL,
+    )
+
+
+async def backlog(conn: asyncpg.Connection) -> tuple[int, float]:
+    """Unpublished rows and the age in seconds of the oldest (0 when none)."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS rows, coalesce(extract(epoch FROM now() - min(created_at)), 0)"
+        " AS oldest FROM outbox WHERE published_at IS NULL"
+    )
+    return int(row["rows"]), float(row["oldest"])
 
 
 class OutboxRelay:
@@ -72,16 +103,32 @@ class OutboxRelay:
                 " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self._batch_size,
             )
-            for row in rows:
-                await self._js.publish(
-                    row["subject"], row["payload"], headers=json.loads(row["headers"]), timeout=5.0
+            # Pipelined: every publish goes out, in the outbox's order, before any ack
+            # is awaited, so a batch costs about one round trip, not one per row.
+            acks = [
+                await self._js.publish_async(
+                    row["subject"], row["payload"], headers=json.loads(row["headers"])
                 )
+                for row in rows
+            ]
+            try:
+                await asyncio.wait_for(asyncio.gather(*acks), timeout=PUBLISH_TIMEOUT_S)
+            finally:
+                for ack in acks:
+                    ack.cancel()
             if rows:
                 await conn.execute(
                     "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
                     [r["id"] for r in rows],
                 )
+        OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
+
+    async def measure(self) -> None:
+        async with self._pool.acquire() as conn:
+            rows, oldest = await backlog(conn)
+        OUTBOX_BACKLOG.set(rows)
+        OUTBOX_OLDEST_SECONDS.set(oldest)
 
     async def prune(self) -> None:
         async with self._pool.acquire() as conn:

@@ -31,6 +31,7 @@ from medspa_kit.crypto import FieldCipher, KeyringError, cipher_from_settings
 from medspa_kit.db import DatabaseUnavailable, create_pool
 from medspa_kit.health import Health
 from medspa_kit.logging import configure_logging
+from medspa_kit.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING
 from medspa_kit.migrate import MigrationError, migrate_service
 from medspa_kit.outbox import OutboxRelay
 from medspa_kit.settings import CommonSettings
@@ -196,7 +197,13 @@ async def run_service(
         resources.append(broker.stop)
         health.add_check("postgres", lambda: _pg_ok(pool))
         health.add_check("nats", lambda: _nats_ok(nc))
-        tasks.append(asyncio.create_task(OutboxRelay(pool, js).run(stop), name="outbox-relay"))
+        relay = OutboxRelay(pool, js)
+        tasks.append(asyncio.create_task(relay.run(stop), name="outbox-relay"))
+        tasks.append(
+            asyncio.create_task(
+                _sample_backlogs(relay, js, runtime.consumer, stop), name="backlog-metrics"
+            )
+        )
         tasks.extend(asyncio.create_task(t) for t in runtime.tasks)
         for task in tasks:
             task.add_done_callback(_report_crash)
@@ -216,6 +223,27 @@ async def run_service(
                 await asyncio.wait_for(close(), timeout=10)
         server.should_exit = True
         await server_task
+
+
+BACKLOG_SAMPLE_S = 15.0
+
+
+async def _sample_backlogs(
+    relay: OutboxRelay, js: JetStreamContext, consumer: Consumer, stop: asyncio.Event
+) -> None:
+    """Outbox backlog and JetStream consumer lag, for the gauges Prometheus scrapes."""
+    while not stop.is_set():
+        with contextlib.suppress(asyncpg.PostgresError, OSError, asyncio.TimeoutError):
+            await relay.measure()
+        for durable in consumer.durables:
+            try:
+                info = await js.consumer_info(durable.stream, durable.name, timeout=2)
+            except (TimeoutError, nats.errors.Error):
+                continue
+            CONSUMER_PENDING.labels(durable.name).set(info.num_pending or 0)
+            CONSUMER_ACK_PENDING.labels(durable.name).set(info.num_ack_pending or 0)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=BACKLOG_SAMPLE_S)
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:

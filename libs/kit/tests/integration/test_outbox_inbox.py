@@ -147,3 +147,112 @@ async def test_consumer_handles_each_event_once_and_retries_failures(
     finally:
         await broker.stop()
         await nc.close()
+
+
+async def test_concurrent_consumer_keeps_each_threads_order(
+    pool: asyncpg.Pool, stack, bus_namespace: str
+) -> None:
+    """Eight at once across threads; one thread's messages still run in stream order."""
+    seen: dict[str, list[int]] = {}
+    running = 0
+    most_at_once = 0
+
+    async def handler(conn: asyncpg.Connection, envelope: Envelope, message) -> None:
+        nonlocal running, most_at_once
+        thread, number = message.booking.appointment_id.split(":")
+        running += 1
+        most_at_once = max(most_at_once, running)
+        # Uneven work, so a thread's later message would overtake if order were not kept.
+        await asyncio.sleep(0.02 if int(number) % 2 == 0 else 0.001)
+        running -= 1
+        seen.setdefault(thread, []).append(int(number))
+        await conn.execute("INSERT INTO effects VALUES ($1)", envelope.id)
+
+    broker = NatsBroker(stack.nats_url)
+    consumer = Consumer(broker, pool, bus_namespace, f"kit-test-{uuid.uuid4().hex[:6]}")
+    consumer.register(
+        "evt",
+        "booking.held",
+        handler,
+        concurrency=8,
+        order_key=lambda _envelope, message: message.booking.appointment_id.split(":")[0],
+    )
+    await broker.start()
+    nc = await nats.connect(stack.nats_url)
+    js = nc.jetstream()
+    threads = [f"thread{i}-{uuid.uuid4().hex[:6]}" for i in range(10)]
+    try:
+        for number in range(8):
+            for thread in threads:
+                envelope = Envelope.wrap("glow", _held(f"{thread}:{number}"), "test")
+                await js.publish(
+                    envelope.subject(bus_namespace), envelope.payload, headers=envelope.headers()
+                )
+
+        async def all_handled() -> bool:
+            return sum(len(seen.get(t, [])) for t in threads) == 80
+
+        await _wait_for(all_handled, seconds=30)
+        for thread in threads:
+            assert seen[thread] == list(range(8))
+        assert most_at_once > 1
+        assert most_at_once <= 8
+    finally:
+        await broker.stop()
+        await nc.close()
+
+
+async def test_record_many_and_pipelined_relay_publish_in_order(
+    pool: asyncpg.Pool, stack, bus_namespace: str
+) -> None:
+    nc = await nats.connect(stack.nats_url)
+    js = nc.jetstream()
+    envelopes = [Envelope.wrap("glow", _held(f"many-{i}"), "test") for i in range(250)]
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox.record_many(conn, envelopes, bus_namespace)
+        # Recording the same events again changes nothing.
+        await outbox.record_many(conn, envelopes[:10], bus_namespace)
+    relay = OutboxRelay(pool, js, batch_size=100)
+    published = 0
+    while (n := await relay.publish_pending()) > 0:
+        published += n
+    assert published == 250
+
+    sub = await js.pull_subscribe(
+        envelopes[0].subject(bus_namespace), stream=stream_names(bus_namespace).events
+    )
+    mine = {e.id for e in envelopes}
+    received: list[str] = []
+    while len(received) < 250:
+        batch = await sub.fetch(500, timeout=2)
+        # The stream also holds other tests' events on this subject.
+        received.extend(m.headers["ce-id"] for m in batch if m.headers["ce-id"] in mine)
+    assert received == [e.id for e in envelopes]
+    await nc.close()
+
+
+async def test_audit_many_writes_one_row_per_entry(pool: asyncpg.Pool) -> None:
+    from medspa_kit.audit import AuditEntry, audit_many
+
+    entries = [
+        AuditEntry(
+            actor="outreach",
+            action="patient.contacted",
+            subject_type="patient",
+            subject_id=str(i),
+            fields=("phone",),
+            purpose="reminder",
+            spa_id="glow",
+        )
+        for i in range(3)
+    ]
+    async with pool.acquire() as conn:
+        await audit_many(conn, entries)
+        await audit_many(conn, [])
+        rows = await conn.fetch(
+            "SELECT subject_id, fields, purpose FROM audit_log WHERE action = 'patient.contacted'"
+            " ORDER BY subject_id"
+        )
+    assert [(r["subject_id"], r["fields"], r["purpose"]) for r in rows] == [
+        (str(i), ["phone"], "reminder") for i in range(3)
+    ]

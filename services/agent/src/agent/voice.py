@@ -28,6 +28,7 @@ from agent.engine import Incoming, Outcome
 from agent.words import Words
 from medspa.voice.v1 import voice_pb2
 from medspa_kit.crypto import FieldCipher, Purpose
+from medspa_kit.envelope import voice_turn_subject
 from spa_config import SpaConfig, SpaDirectory, UnknownSpa
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,6 @@ ACTIONS = {
     "hangup": voice_pb2.VOICE_ACTION_HANGUP,
     "transfer": voice_pb2.VOICE_ACTION_TRANSFER,
 }
-
-
-def voice_subject(namespace: str, spa_id: str = "*") -> str:
-    return f"{namespace}.rpc.{spa_id}.voice.turn"
 
 
 class VoiceResponder:
@@ -62,7 +59,7 @@ class VoiceResponder:
         self._clock = clock
 
     async def subscribe(self, nc: NatsClient, namespace: str, queue: str) -> None:
-        await nc.subscribe(voice_subject(namespace), queue=queue, cb=self._on_request)
+        await nc.subscribe(voice_turn_subject(namespace), queue=queue, cb=self._on_request)
 
     async def _on_request(self, msg: Msg) -> None:
         parent = propagate.extract(dict(msg.headers or {}))

@@ -9,9 +9,9 @@ import nats
 import pytest
 from harness import Harness
 
-from agent.voice import voice_subject
 from medspa.voice.v1 import voice_pb2
 from medspa_kit.crypto import Purpose
+from medspa_kit.envelope import voice_turn_subject
 
 pytestmark = pytest.mark.integration
 SPA = "lumen-aesthetics"
@@ -53,7 +53,7 @@ class Call:
     ) -> tuple[str, voice_pb2.VoiceTurnReply]:
         self.harness._calendar_now()
         msg = await self.nc.request(
-            voice_subject(self.namespace, SPA), request.SerializeToString(), timeout=10
+            voice_turn_subject(self.namespace, SPA), request.SerializeToString(), timeout=10
         )
         reply = voice_pb2.VoiceTurnReply.FromString(msg.data)
         said = (
@@ -133,7 +133,9 @@ async def test_an_unknown_spa_gets_an_apology_not_silence(wired, phone) -> None:
     call = Call(wired, phone)
     harness, nc, namespace = wired
     msg = await nc.request(
-        voice_subject(namespace, "no-such-spa"), call.request("hi").SerializeToString(), timeout=10
+        voice_turn_subject(namespace, "no-such-spa"),
+        call.request("hi").SerializeToString(),
+        timeout=10,
     )
     reply = voice_pb2.VoiceTurnReply.FromString(msg.data)
     assert reply.action == voice_pb2.VOICE_ACTION_HANGUP
@@ -142,6 +144,6 @@ async def test_an_unknown_spa_gets_an_apology_not_silence(wired, phone) -> None:
 
 async def test_a_garbled_request_gets_an_apology(wired) -> None:
     _, nc, namespace = wired
-    msg = await nc.request(voice_subject(namespace, SPA), b"\xff\xfe not protobuf", timeout=10)
+    msg = await nc.request(voice_turn_subject(namespace, SPA), b"\xff\xfe not protobuf", timeout=10)
     reply = voice_pb2.VoiceTurnReply.FromString(msg.data)
     assert reply.HasField("say")

@@ -23,10 +23,11 @@ import asyncpg
 
 from medspa.commands.v1 import commands_pb2
 from medspa.events.v1 import outreach_pb2
+from medspa_kit.audit import AuditEntry
 from medspa_kit.crypto import FieldCipher
 from medspa_kit.crypto import Purpose as Sealing
 from medspa_kit.envelope import Envelope
-from outreach.adapters.batched import AuditRow, Rows, SendRow, write
+from outreach.adapters.batched import Rows, SendRow, write
 from outreach.adapters.jobs import JobRow, phone_index
 from outreach.domain.model import Channel, Expects, Purpose
 from outreach.domain.rules import Attempt, Decision, Defer, Limits, Send, Skip, decide
@@ -98,7 +99,7 @@ class SendBatch:
         # savepoint can take its sends back out.
         self._log: list[tuple[tuple[str, date], tuple[str, bytes] | None]] = []
         # Written once, when the batch is done (see adapters/batched.py).
-        self._rows = Rows()
+        self._rows = Rows(self._namespace)
         self.sent = 0
 
     async def prepare(self, spas: list[SpaConfig], phones: list[tuple[str, str]]) -> None:
@@ -177,7 +178,7 @@ class SendBatch:
             appointment_id=job.appointment_id,
         )
         envelope = Envelope.wrap(job.spa_id, event, SOURCE, event_id=f"skipped:{job.key}:{reason}")
-        self._rows.event(envelope, self._namespace)
+        self._rows.event(envelope)
         log.info("send skipped", extra={"job_id": job.id, "kind": job.kind.value, "reason": reason})
 
     async def flush(self) -> None:
@@ -220,9 +221,7 @@ class SendBatch:
                 conversation_id=out.conversation_id,
                 purpose=why,
             )
-        self._rows.event(
-            Envelope.wrap(spa.id, command, SOURCE, event_id=command_id), self._namespace
-        )
+        self._rows.event(Envelope.wrap(spa.id, command, SOURCE, event_id=command_id))
         sent = outreach_pb2.OutreachSent(
             spa_id=spa.id,
             job_id=str(job.id),
@@ -240,9 +239,7 @@ class SendBatch:
         sent.sent_at.FromDatetime(self._now)
         if job.triggered_at is not None:
             sent.triggered_at.FromDatetime(job.triggered_at)
-        self._rows.event(
-            Envelope.wrap(spa.id, sent, SOURCE, event_id=f"sent:{command_id}"), self._namespace
-        )
+        self._rows.event(Envelope.wrap(spa.id, sent, SOURCE, event_id=f"sent:{command_id}"))
         self._rows.sends.append(
             SendRow(
                 command_id=command_id,
@@ -261,12 +258,13 @@ class SendBatch:
             )
         )
         self._rows.audits.append(
-            AuditRow(
+            AuditEntry(
                 spa_id=spa.id,
                 actor=SOURCE,
                 action=f"send_{out.channel.value}",
                 subject_type="patient" if out.patient_id else "phone",
                 subject_id=out.patient_id or command_id,
+                fields=("phone",),
                 purpose=why,
             )
         )

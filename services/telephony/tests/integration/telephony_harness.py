@@ -29,9 +29,8 @@ from twilio.request_validator import RequestValidator
 
 from medspa.voice.v1 import voice_pb2
 from medspa_kit.crypto import FieldCipher, Purpose
-from medspa_kit.envelope import Envelope
+from medspa_kit.envelope import Envelope, voice_turn_subject
 from spa_config import SpaConfig, load_spas
-from telephony.adapters.voice_agent import voice_turn_subject
 from tests.integration.system import SANDBOX_TOKEN, Process
 
 WAIT_S = 20.0

@@ -1,21 +1,19 @@
 """A batch's rows written in a few statements instead of several per send.
 
-Outbox rows and audit rows are the kit's tables, written exactly as `outbox.record` and
-`audit` write them (the relay and the audit view read them unchanged); only the round
-trips are pooled, which is what lets one replica send well over a thousand jobs a second.
+Outbox and audit rows go through the kit's batch writers; only the round trips are
+pooled, which is what lets one replica send well over a thousand jobs a second.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
-from opentelemetry import trace
 
+from medspa_kit.audit import AuditEntry, audit_many
 from medspa_kit.envelope import Envelope
-from medspa_kit.outbox import NOTIFY_CHANNEL
+from medspa_kit.outbox import record_many
 
 
 @dataclass(frozen=True)
@@ -35,34 +33,15 @@ class SendRow:
     queued_at: datetime
 
 
-@dataclass(frozen=True)
-class AuditRow:
-    """A send's audit record: the phone number was used (the only protected field a send
-    touches, so `fields` is always ["phone"])."""
-
-    spa_id: str
-    actor: str
-    action: str
-    subject_type: str
-    subject_id: str
-    purpose: str
-
-
 @dataclass
 class Rows:
-    outbox: list[tuple[str, str, str, bytes]] = field(default_factory=list)
+    namespace: str
+    outbox: list[Envelope] = field(default_factory=list)
     sends: list[SendRow] = field(default_factory=list)
-    audits: list[AuditRow] = field(default_factory=list)
+    audits: list[AuditEntry] = field(default_factory=list)
 
-    def event(self, envelope: Envelope, namespace: str) -> None:
-        self.outbox.append(
-            (
-                envelope.id,
-                envelope.subject(namespace),
-                json.dumps(envelope.headers()),
-                envelope.payload,
-            )
-        )
+    def event(self, envelope: Envelope) -> None:
+        self.outbox.append(envelope)
 
     def mark(self) -> tuple[int, int, int]:
         return len(self.outbox), len(self.sends), len(self.audits)
@@ -75,19 +54,7 @@ class Rows:
 
 async def write(conn: asyncpg.Connection, rows: Rows) -> None:
     """One INSERT ... SELECT FROM unnest(...) per table: one statement, however many rows."""
-    if rows.outbox:
-        ids, subjects, headers, payloads = (list(c) for c in zip(*rows.outbox, strict=True))
-        await conn.execute(
-            "INSERT INTO outbox (event_id, subject, headers, payload)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[])"
-            " ON CONFLICT (event_id) DO NOTHING",
-            ids,
-            subjects,
-            headers,
-            payloads,
-        )
-        # Wakes the relay at commit, as outbox.record does.
-        await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
+    await record_many(conn, rows.outbox, rows.namespace)
     if rows.sends:
         s = rows.sends
         await conn.execute(
@@ -110,20 +77,4 @@ async def write(conn: asyncpg.Connection, rows: Rows) -> None:
             [r.triggered_at for r in s],
             [r.queued_at for r in s],
         )
-    if rows.audits:
-        span = trace.get_current_span().get_span_context()
-        a = rows.audits
-        await conn.execute(
-            "INSERT INTO audit_log (spa_id, actor, action, subject_type, subject_id, fields,"
-            " purpose, trace_id) SELECT spa_id, actor, action, subject_type, subject_id,"
-            " ARRAY['phone'], purpose, $7 FROM unnest($1::text[], $2::text[], $3::text[],"
-            " $4::text[], $5::text[], $6::text[])"
-            " AS r(spa_id, actor, action, subject_type, subject_id, purpose)",
-            [r.spa_id for r in a],
-            [r.actor for r in a],
-            [r.action for r in a],
-            [r.subject_type for r in a],
-            [r.subject_id for r in a],
-            [r.purpose for r in a],
-            format(span.trace_id, "032x") if span.is_valid else None,
-        )
+    await audit_many(conn, rows.audits)

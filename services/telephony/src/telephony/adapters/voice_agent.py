@@ -17,15 +17,11 @@ from nats.aio.client import Client as NatsClient
 from opentelemetry import propagate
 
 from medspa.voice.v1 import voice_pb2
+from medspa_kit.envelope import voice_turn_subject
 
 log = logging.getLogger(__name__)
 
 _Key = tuple[str, int]
-
-
-def voice_turn_subject(namespace: str, spa_id: str) -> str:
-    """`<ns>.rpc.<spa_id>.voice.turn`: where the agent answers voice turns."""
-    return f"{namespace}.rpc.{spa_id}.voice.turn"
 
 
 class VoiceAgent:
