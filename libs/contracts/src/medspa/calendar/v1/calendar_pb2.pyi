@@ -431,6 +431,24 @@ class GetPatientContactsResponse(_message.Message):
     contacts: _containers.RepeatedCompositeFieldContainer[PatientContact]
     def __init__(self, contacts: _Optional[_Iterable[_Union[PatientContact, _Mapping]]] = ...) -> None: ...
 
+class SetMarketingConsentRequest(_message.Message):
+    __slots__ = ("spa_id", "request_id", "patient_id", "phone_e164", "granted", "channel", "wording_ref")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PHONE_E164_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    WORDING_REF_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    request_id: str
+    patient_id: str
+    phone_e164: str
+    granted: bool
+    channel: str
+    wording_ref: str
+    def __init__(self, spa_id: _Optional[str] = ..., request_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., phone_e164: _Optional[str] = ..., granted: _Optional[bool] = ..., channel: _Optional[str] = ..., wording_ref: _Optional[str] = ...) -> None: ...
+
 class ListWaitlistRequest(_message.Message):
     __slots__ = ("spa_id", "service_id", "provider_id", "start", "end", "max_results", "patient_id")
     SPA_ID_FIELD_NUMBER: _ClassVar[int]

@@ -109,6 +109,11 @@ class CalendarServiceStub:
                 request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.RemoveFromWaitlistRequest.SerializeToString,
                 response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.FromString,
                 _registered_method=True)
+        self.SetMarketingConsent = channel.unary_unary(
+                '/medspa.calendar.v1.CalendarService/SetMarketingConsent',
+                request_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.SetMarketingConsentRequest.SerializeToString,
+                response_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.PatientContact.FromString,
+                _registered_method=True)
 
 
 class CalendarServiceServicer:
@@ -224,6 +229,15 @@ class CalendarServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetMarketingConsent(self, request, context):
+        """Records a patient's yes or no to marketing texts (recall offers, specials), with
+        when, on which channel and the wording they answered, and audits it. The latest
+        answer wins. Idempotent by request_id. NOT_FOUND when the patient is unknown.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CalendarServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -301,6 +315,11 @@ def add_CalendarServiceServicer_to_server(servicer, server):
                     servicer.RemoveFromWaitlist,
                     request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.RemoveFromWaitlistRequest.FromString,
                     response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.SerializeToString,
+            ),
+            'SetMarketingConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetMarketingConsent,
+                    request_deserializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.SetMarketingConsentRequest.FromString,
+                    response_serializer=medspa_dot_calendar_dot_v1_dot_calendar__pb2.PatientContact.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -708,6 +727,33 @@ class CalendarService:
             '/medspa.calendar.v1.CalendarService/RemoveFromWaitlist',
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.RemoveFromWaitlistRequest.SerializeToString,
             medspa_dot_calendar_dot_v1_dot_calendar__pb2.WaitlistEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetMarketingConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medspa.calendar.v1.CalendarService/SetMarketingConsent',
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.SetMarketingConsentRequest.SerializeToString,
+            medspa_dot_calendar_dot_v1_dot_calendar__pb2.PatientContact.FromString,
             options,
             channel_credentials,
             insecure,
