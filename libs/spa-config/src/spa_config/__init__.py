@@ -17,7 +17,7 @@ from .menu import (
     Service,
 )
 from .offers import FaqEntry, Membership, MembershipPeriod, Package, PackageItem
-from .policies import AgentAutonomy, Policies, QuietHours
+from .policies import AgentAutonomy, MissedCallCallback, Policies, QuietHours
 from .pricing import (
     CountRange,
     Deposit,
@@ -66,6 +66,7 @@ __all__ = [
     "FixedPrice",
     "Membership",
     "MembershipPeriod",
+    "MissedCallCallback",
     "NoDeposit",
     "Package",
     "PackageItem",

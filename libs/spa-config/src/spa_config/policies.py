@@ -19,6 +19,14 @@ class AgentAutonomy(StrEnum):
     SHADOW = "shadow"  # drafts replies for staff to approve, sends nothing itself
 
 
+class MissedCallCallback(StrEnum):
+    """What the spa does within 90 seconds of a call nobody answered."""
+
+    OFF = "off"
+    TEXT = "text"  # a text offering to book right there
+    TEXT_AND_CALL = "text_and_call"  # the text, then an outbound call from the assistant
+
+
 class QuietHours(Model):
     """When the spa starts no calls or texts. Usually wraps midnight (21:00 to 08:00)."""
 
@@ -45,3 +53,9 @@ class Policies(Model):
     handoff_response_minutes: int = Field(default=15, ge=1, le=24 * 60)
     quiet_hours: QuietHours = QuietHours()
     recording_enabled: bool = False
+    # Ring the front desk this long before the assistant takes the call; 0: it answers at once.
+    staff_first_ring_seconds: int = Field(default=0, ge=0, le=60)
+    missed_call_callback: MissedCallCallback = MissedCallCallback.TEXT
+    # Patients with no visit and no contact for this long are purged (seven years by default,
+    # the longest US state record-keeping rule for medical records).
+    retention_days: int = Field(default=7 * 365, ge=30, le=50 * 365)
