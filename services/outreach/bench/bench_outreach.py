@@ -319,7 +319,6 @@ async def callbacks_under_load(
         cipher,
         clock,
         Policy().timing,
-        place_missed_calls=False,
         missed_call_cooldown=timedelta(minutes=30),
     )
     try:

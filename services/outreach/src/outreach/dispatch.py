@@ -10,6 +10,7 @@ every skip is said as outreach.skipped.
 from __future__ import annotations
 
 import logging
+from collections import Counter as Tally
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -19,6 +20,7 @@ import asyncpg
 from medspa_kit.crypto import FieldCipher
 from outreach.adapters import jobs
 from outreach.adapters.jobs import Finished, JobRow
+from outreach.domain.answers import BookingAnswers
 from outreach.domain.model import JobKind
 from outreach.domain.rules import Limits
 from outreach.domain.texts import Words
@@ -60,6 +62,7 @@ _SENDS_ONLY = {
     JobKind.MISSED_CALL_CALL,
 }
 _CONTACTS_PURPOSE = "outreach: reminders, aftercare, recall, waitlist"
+_OUTCOMES = {"done": "sent", "skipped": "skipped"}
 
 
 class Dispatcher:
@@ -85,8 +88,9 @@ class Dispatcher:
 
     async def run(
         self, conn: asyncpg.Connection, rows: list[JobRow], now: datetime, *, locked: bool
-    ) -> int:
-        """Do the batch; answers how many messages and calls it queued. Raises
+    ) -> Tally[tuple[str, str]]:
+        """Do the batch; answers its jobs by (kind, outcome) for the metrics: sent (done),
+        skipped, failed (tried again later); a deferral is none of these. Raises
         CapContention when, not `locked`, it would pass a number's daily cap."""
         batch = SendBatch(conn, self._cipher, self._namespace, self._limits, now, locked=locked)
         finished: list[Finished] = []
@@ -103,7 +107,7 @@ class Dispatcher:
         phones += [(row.spa_id, row.phone) for row, _ in runnable if row.phone]
         await batch.prepare(list({spa.id: spa for _, spa in runnable}.values()), phones)
         reminders = [r.appointment_id for r, _ in runnable if r.kind is JobKind.REMINDER]
-        confirmed = await _confirmed(conn, reminders)
+        answers = await _answers(conn, reminders)
         for row, spa in runnable:
             if row.spa_id in unreachable and row.kind in _NEEDS_CONTACT:
                 later.append(_retry(row, now, "contacts_unavailable"))
@@ -114,7 +118,7 @@ class Dispatcher:
                 spa=spa,
                 batch=batch,
                 contacts=contacts.get(row.spa_id, {}),
-                confirmed=confirmed,
+                answers=answers,
                 calendar=self._calendar,
                 cipher=self._cipher,
                 words=self._words,
@@ -133,7 +137,11 @@ class Dispatcher:
                 finished.append(Finished(row.id, "done", outcome.outcome))
         await batch.flush()
         await jobs.record(conn, finished, later, now)
-        return batch.sent
+        kinds = {row.id: row.kind.value for row in rows}
+        tally: Tally[tuple[str, str]] = Tally()
+        tally.update((kinds[f.job_id], _OUTCOMES[f.state]) for f in finished)
+        tally.update((kinds[x.job_id], "failed") for x in later if x.failed)
+        return tally
 
     async def _one(self, ctx: Context, row: JobRow) -> Outcome:
         if row.expires_at is not None and ctx.now >= row.expires_at:
@@ -186,13 +194,25 @@ def _retry(row: JobRow, now: datetime, reason: str) -> jobs.Later:
     return jobs.Later(row.id, jobs.retry_at(now, row.attempts), reason, failed=True)
 
 
-async def _confirmed(conn: asyncpg.Connection, appointment_ids: list[str]) -> set[str]:
-    """Appointments whose patient answered C to a reminder."""
+async def _answers(
+    conn: asyncpg.Connection, appointment_ids: list[str]
+) -> dict[str, BookingAnswers]:
+    """The reminders' bookings: their start now, and the patients' C and R answers."""
     if not appointment_ids:
-        return set()
+        return {}
     rows = await conn.fetch(
-        "SELECT appointment_id FROM bookings WHERE appointment_id = ANY($1::text[])"
-        " AND patient_confirmed_at IS NOT NULL",
+        "SELECT appointment_id, start_at, patient_confirmed_at, confirmed_start,"
+        " reschedule_asked_at, reschedule_start FROM bookings"
+        " WHERE appointment_id = ANY($1::text[])",
         appointment_ids,
     )
-    return {r["appointment_id"] for r in rows}
+    return {
+        r["appointment_id"]: BookingAnswers(
+            start=r["start_at"],
+            confirmed_at=r["patient_confirmed_at"],
+            confirmed_start=r["confirmed_start"],
+            reschedule_asked_at=r["reschedule_asked_at"],
+            reschedule_start=r["reschedule_start"],
+        )
+        for r in rows
+    }

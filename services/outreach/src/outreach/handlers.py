@@ -23,11 +23,13 @@ from outreach.adapters.jobs import phone_index
 from outreach.domain import planning
 from outreach.domain.model import JobKind, JobSpec, Visit
 from outreach.domain.planning import Timing
+from outreach.metrics import MISSED_CALL_CALLBACK_SECONDS
 from outreach.ports import Clock
-from spa_config import SpaConfig, SpaDirectory, UnknownId, UnknownSpa
+from spa_config import MissedCallCallback, SpaConfig, SpaDirectory, UnknownId, UnknownSpa
 
 log = logging.getLogger(__name__)
 _BEFORE_VISIT = (JobKind.REMINDER,)
+_ANSWERS = frozenset(outreach_pb2.ReplyAnswer.values())
 
 
 def _at(stamp: Timestamp) -> datetime:
@@ -55,14 +57,12 @@ class Handlers:
         clock: Clock,
         timing: Timing,
         *,
-        place_missed_calls: bool,
         missed_call_cooldown: timedelta,
     ) -> None:
         self._spas = spas
         self._cipher = cipher
         self._clock = clock
         self._timing = timing
-        self._place_calls = place_missed_calls
         self._cooldown = missed_call_cooldown
 
     def register(self, consumer: Consumer) -> None:
@@ -102,13 +102,18 @@ class Handlers:
     async def rescheduled(
         self, conn: asyncpg.Connection, envelope: Envelope, event: Message
     ) -> None:
+        """Moved: nothing more is said about the old time. Its reminders are called off
+        (those for the new time are planned), and a C or R given for it is forgotten."""
         assert isinstance(event, booking_pb2.BookingRescheduled)
         now, visit = self._clock.now(), _visit(event.booking)
         await jobs.cancel_for_appointment(conn, visit.appointment_id, _BEFORE_VISIT, "moved", now)
-        # A C for the old time does not confirm the new one.
+        await _seen(conn, event.booking, held_at=None)
         await conn.execute(
-            "UPDATE bookings SET patient_confirmed_at = NULL WHERE appointment_id = $1",
+            "UPDATE bookings SET start_at = $2, patient_confirmed_at = NULL,"
+            " confirmed_start = NULL, reschedule_asked_at = NULL, reschedule_start = NULL"
+            " WHERE appointment_id = $1",
             visit.appointment_id,
+            visit.start,
         )
         await jobs.add(conn, planning.reminders(visit, now, self._timing), self._cipher, now)
 
@@ -185,6 +190,16 @@ class Handlers:
         self, conn: asyncpg.Connection, envelope: Envelope, event: Message
     ) -> None:
         assert isinstance(event, telephony_pb2.CallMissed)
+        spa = self._spa(event.spa_id, envelope)
+        if spa is None:
+            return
+        callback = spa.policies.missed_call_callback
+        if callback is MissedCallCallback.OFF:
+            log.info(
+                "missed call: the spa sends no callback",
+                extra={"spa_id": spa.id, "call_sid": event.call_sid},
+            )
+            return
         now = self._clock.now()
         phone = self._cipher.open(event.from_phone, Purpose.PHONE)
         missed_at = _at(event.missed_at) if event.HasField("missed_at") else envelope.time
@@ -201,7 +216,7 @@ class Handlers:
             phone,
             missed_at,
             now,
-            place_call=self._place_calls,
+            callback=callback,
             timing=self._timing,
         )
         await jobs.add(conn, specs, self._cipher, now)
@@ -230,30 +245,44 @@ class Handlers:
         """Twilio took one of our texts: the callback clock stops here."""
         assert isinstance(event, telephony_pb2.MessageSent)
         sent_at = _at(event.sent_at) if event.HasField("sent_at") else envelope.time
-        await conn.execute(
-            "UPDATE sends SET accepted_at = $2 WHERE command_id = $1 AND accepted_at IS NULL",
+        row = await conn.fetchrow(
+            "UPDATE sends SET accepted_at = $2 WHERE command_id = $1 AND accepted_at IS NULL"
+            " RETURNING kind, triggered_at",
             event.command_id,
             sent_at,
         )
+        if row is not None and row["kind"] == JobKind.MISSED_CALL_TEXT and row["triggered_at"]:
+            seconds = (sent_at - row["triggered_at"]).total_seconds()
+            MISSED_CALL_CALLBACK_SECONDS.observe(max(0.0, seconds))
 
     async def replied(self, conn: asyncpg.Connection, envelope: Envelope, event: Message) -> None:
+        """A patient answered something outreach sent (the agent read the text and says
+        what it means). One reply is acted on once, whatever envelope it comes in."""
         assert isinstance(event, outreach_pb2.OutreachReplied)
         now = self._clock.now()
+        reply_id = event.reply_id or envelope.id
         answer = event.answer
-        if answer == outreach_pb2.REPLY_ANSWER_CONFIRM:
-            await conn.execute(
-                "UPDATE bookings SET patient_confirmed_at = $2 WHERE appointment_id = $1",
-                event.appointment_id,
-                now,
+        if not await _first_time(conn, event.spa_id, reply_id, answer, now):
+            log.info(
+                "reply already acted on",
+                extra={"spa_id": event.spa_id, "reply_id": reply_id, "answer": answer},
             )
+            return
+        replied_at = _at(event.replied_at) if event.HasField("replied_at") else envelope.time
+        if answer == outreach_pb2.REPLY_ANSWER_CONFIRM:
+            await _answered(conn, event, "confirm", replied_at)
+        elif answer == outreach_pb2.REPLY_ANSWER_RESCHEDULE:
+            # The agent runs the reschedule. The visit stands until booking.rescheduled
+            # (or cancelled) says otherwise, so its reminders stay, told not to ask again.
+            await _answered(conn, event, "reschedule", replied_at)
         elif answer in (outreach_pb2.REPLY_ANSWER_ACCEPT, outreach_pb2.REPLY_ANSWER_CHOOSE):
             phone = self._cipher.open(event.from_phone, Purpose.PHONE)
             spec = JobSpec(
-                key=f"accept:{event.spa_id}:{event.reply_id or envelope.id}",
+                key=f"accept:{event.spa_id}:{reply_id}",
                 kind=JobKind.OFFER_ACCEPT,
                 spa_id=event.spa_id,
                 due_at=now,
-                triggered_at=_at(event.replied_at) if event.HasField("replied_at") else now,
+                triggered_at=replied_at,
                 phone=phone,
                 data={
                     "offer_id": event.offer_id,
@@ -264,12 +293,20 @@ class Handlers:
             await jobs.add(conn, [spec], self._cipher, now)
         elif answer == outreach_pb2.REPLY_ANSWER_DECLINE:
             index = phone_index(self._cipher, self._cipher.open(event.from_phone, Purpose.PHONE))
-            await conn.execute(
+            declined = await conn.fetchval(
                 "UPDATE offer_recipients r SET state = 'declined' FROM sends s"
                 " WHERE r.offer_id = $1 AND s.offer_id = $1 AND s.phone_index = $2"
-                " AND r.patient_id = s.patient_id AND r.state = 'sent'",
+                " AND r.patient_id = s.patient_id AND r.state = 'sent' RETURNING r.patient_id",
                 event.offer_id,
                 index,
+            )
+            # Everyone offered so far said no: the next wave need not wait its turn.
+            if declined is not None:
+                await jobs.bring_next_wave(conn, event.offer_id, now)
+        else:
+            log.warning(
+                "reply with an answer outreach does not know",
+                extra={"spa_id": event.spa_id, "reply_id": reply_id, "answer": answer},
             )
 
     def _spa(self, spa_id: str, envelope: Envelope) -> SpaConfig | None:
@@ -286,19 +323,64 @@ class Handlers:
 async def _seen(
     conn: asyncpg.Connection, booking: booking_pb2.Booking, held_at: datetime | None
 ) -> None:
+    # The start is kept as first heard; only booking.rescheduled moves it (a republished
+    # booking.confirmed from before a move must not move it back).
     await conn.execute(
         "INSERT INTO bookings (appointment_id, spa_id, patient_id, service_id, conversation_id,"
-        " held_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (appointment_id) DO UPDATE"
+        " held_at, start_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (appointment_id) DO UPDATE"
         " SET held_at = coalesce(bookings.held_at, EXCLUDED.held_at),"
         " conversation_id = coalesce(nullif(bookings.conversation_id, ''),"
-        " EXCLUDED.conversation_id)",
+        " EXCLUDED.conversation_id), start_at = coalesce(bookings.start_at, EXCLUDED.start_at)",
         booking.appointment_id,
         booking.spa_id,
         booking.patient_id,
         booking.service_id,
         booking.conversation_id,
         held_at,
+        _at(booking.start) if booking.HasField("start") else None,
     )
+
+
+async def _first_time(
+    conn: asyncpg.Connection, spa_id: str, reply_id: str, answer: int, now: datetime
+) -> bool:
+    """Note the reply as acted on; False when it already was."""
+    noted = await conn.fetchval(
+        "INSERT INTO replies (spa_id, reply_id, answer, received_at) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        spa_id,
+        reply_id,
+        outreach_pb2.ReplyAnswer.Name(answer) if answer in _ANSWERS else str(answer),
+        now,
+    )
+    return bool(noted)
+
+
+async def _answered(
+    conn: asyncpg.Connection, event: outreach_pb2.OutreachReplied, answer: str, at: datetime
+) -> None:
+    """A C or an R, kept with the start it answers: the reminder's own (by job id) when
+    the agent says which reminder it was, else the visit's start as outreach knows it."""
+    job_id = int(event.job_id) if event.job_id.isdigit() else None
+    start = await conn.fetchval(
+        "SELECT coalesce((SELECT to_timestamp((data->>'start')::bigint) FROM jobs"
+        " WHERE id = $2 AND appointment_id = $1 AND kind = 'reminder'),"
+        " (SELECT start_at FROM bookings WHERE appointment_id = $1))",
+        event.appointment_id,
+        job_id,
+    )
+    await conn.execute(
+        _CONFIRMED if answer == "confirm" else _RESCHEDULE_ASKED, event.appointment_id, at, start
+    )
+
+
+_CONFIRMED = (
+    "UPDATE bookings SET patient_confirmed_at = $2, confirmed_start = $3 WHERE appointment_id = $1"
+)
+_RESCHEDULE_ASKED = (
+    "UPDATE bookings SET reschedule_asked_at = $2, reschedule_start = $3 WHERE appointment_id = $1"
+)
 
 
 async def _attribution_status(conn: asyncpg.Connection, appointment_id: str, status: str) -> None:

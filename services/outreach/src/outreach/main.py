@@ -94,7 +94,6 @@ def build(
             runtime.cipher,
             now,
             policy.timing,
-            place_missed_calls=settings.missed_call_place_call,
             missed_call_cooldown=timedelta(minutes=settings.missed_call_cooldown_minutes),
         ).register(runtime.consumer)
         runner = JobRunner(
@@ -106,6 +105,7 @@ def build(
             idle_s=settings.idle_s,
         )
         runtime.tasks.append(runner.run(runtime.stop))
+        runtime.tasks.append(runner.sample(runtime.stop))
         binding.pool = runtime.pool
         binding.token = (
             settings.internal_token.get_secret_value() if settings.internal_token else None

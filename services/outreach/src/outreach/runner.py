@@ -18,11 +18,14 @@ import asyncpg
 from medspa_kit.crypto import FieldCipher
 from outreach.adapters import jobs
 from outreach.dispatch import Dispatcher
+from outreach.metrics import DUE_JOBS, count_jobs
 from outreach.ports import Clock
 from outreach.sending import CapContention
 
 log = logging.getLogger(__name__)
 _TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# How often each replica samples the due-jobs gauge (the kit samples its own every 15 s).
+SAMPLE_S = 15.0
 
 
 class JobRunner:
@@ -55,10 +58,14 @@ class JobRunner:
 
     async def _batch(self, *, locked: bool) -> int:
         now = self._clock.now()
+        tally = None
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await jobs.claim(conn, now, self._batch_size, self._cipher)
             if rows:
-                await self._dispatcher.run(conn, rows, now, locked=locked)
+                tally = await self._dispatcher.run(conn, rows, now, locked=locked)
+        # Counted once committed: a batch rolled back is run again and counted then.
+        if tally:
+            count_jobs(tally)
         return len(rows)
 
     async def run_due(self) -> int:
@@ -74,6 +81,23 @@ class JobRunner:
 
     def nudge(self, *_: object) -> None:
         self._wake.set()
+
+    async def sample_due(self) -> int:
+        """Set the due-jobs gauge from the table; answers the count."""
+        async with self._pool.acquire() as conn:
+            due = await jobs.due_count(conn, self._clock.now())
+        DUE_JOBS.set(due)
+        return due
+
+    async def sample(self, stop: asyncio.Event, every_s: float = SAMPLE_S) -> None:
+        """Sample the due-jobs gauge until stopped (a runtime task in every replica)."""
+        while not stop.is_set():
+            try:
+                await self.sample_due()
+            except _TRANSIENT as exc:
+                log.warning("due-jobs sample failed", extra={"error": repr(exc)})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every_s)
 
     async def run(self, stop: asyncio.Event) -> None:
         listener = await self._pool.acquire()

@@ -31,8 +31,8 @@ class OutreachSettings(CommonSettings):
     # Later aftercare and recall go at this local time on their day.
     send_at: time = time(10, 0)
 
-    # Missed calls: a text at once; a call too when the spa wants one.
-    missed_call_place_call: bool = False
+    # Missed calls: whether to text, or text and call, is the spa's choice
+    # (`policies.missed_call_callback` in its configuration); this is when the call goes.
     missed_call_call_delay_s: int = Field(45, ge=0, le=90)
     # Another missed call from the same number within this many minutes gets no new text.
     missed_call_cooldown_minutes: int = Field(30, ge=0)

@@ -43,6 +43,12 @@ SPA: SpaConfig = load_spas(None).get("lumen-aesthetics")
 LA = ZoneInfo("America/Los_Angeles")
 
 
+def spa_with(**policies: Any) -> SpaDirectory:
+    """The demo spa with some of its policies changed (as its owner would in its file)."""
+    spa = SPA.model_copy(update={"policies": SPA.policies.model_copy(update=policies)})
+    return SpaDirectory([spa])
+
+
 def stamp(value: datetime) -> Timestamp:
     out = Timestamp()
     out.FromDatetime(value)
@@ -169,12 +175,15 @@ class World:
     limits: Limits
     handlers: dict[str, Any]
     namespace: str = "t"
+    # The real scheduler's adapter (contacts and calendar), in place of the fake.
+    calendar: Any = None
 
     def runner(self, pool: asyncpg.Pool | None = None, batch_size: int = 100) -> JobRunner:
+        port = self.calendar or self.scheduler
         dispatcher = Dispatcher(
             self.spas,
-            self.scheduler,
-            self.scheduler,
+            port,
+            port,
             self.cipher,
             Catalog.load("outreach"),
             self.policy,
@@ -285,7 +294,6 @@ async def make_world(
         cipher,
         clock,
         policy.timing,
-        place_missed_calls=config.missed_call_place_call,
         missed_call_cooldown=timedelta(minutes=config.missed_call_cooldown_minutes),
     ).register(registrations)  # type: ignore[arg-type]
     return World(

@@ -7,11 +7,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from outreach_world import SPA, World, booking, la, stamp
+from outreach_world import SPA, World, booking, la, spa_with, stamp
 
 from medspa.events.v1 import booking_pb2, outreach_pb2, telephony_pb2
 from outreach.adapters import reports
 from outreach.ports import Slot
+from spa_config import MissedCallCallback
 
 pytestmark = pytest.mark.integration
 CALLER = "+14155550177"
@@ -53,7 +54,7 @@ async def test_the_callback_call_and_its_time_are_recorded_and_reported(
         database_url,
         tmp_path_factory.getbasetemp(),
         start=la(2, 10),
-        missed_call_place_call=True,
+        spas=spa_with(missed_call_callback=MissedCallCallback.TEXT_AND_CALL),
         missed_call_call_delay_s=45,
     )
     try:

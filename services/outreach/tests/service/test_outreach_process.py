@@ -201,10 +201,15 @@ async def test_a_missed_call_is_texted_back_and_the_callback_time_reported(site:
             answered = await http.get(
                 "/reports/callbacks", params=window, headers={"Authorization": f"Bearer {TOKEN}"}
             )
+            metrics = (await http.get("/metrics")).text
         assert refused.status_code == 401
         report = answered.json()
         assert (report["missed_calls"], report["accepted"], report["within_target"]) == (1, 1, 1)
         assert report["max_s"] == 3.0
+        # Prometheus sees the same: the job, and the callback's time.
+        assert 'medspa_outreach_jobs_total{kind="missed_call_text",outcome="sent"}' in metrics
+        assert "medspa_outreach_missed_call_callback_seconds_count" in metrics
+        assert "medspa_outreach_due_jobs" in metrics
 
 
 async def test_duplicates_change_nothing_and_a_restart_loses_nothing(site: Site) -> None:

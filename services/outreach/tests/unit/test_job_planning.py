@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from outreach.domain import planning
-from outreach.domain.model import JobKind, Visit
+from outreach.domain.model import JobKind, JobSpec, Visit
 from outreach.domain.planning import Series, Timing
-from spa_config import SpaConfig, load_spas
+from spa_config import MissedCallCallback, SpaConfig, load_spas
 
 SPA: SpaConfig = load_spas(None).get("lumen-aesthetics")
 NOW = datetime(2026, 6, 1, 17, 0, tzinfo=UTC)
@@ -137,15 +137,18 @@ def test_the_usual_provider(history: list[tuple[str, datetime]], expected: str) 
     assert planning.usual_provider(history) == expected
 
 
-def test_a_missed_call_plans_a_text_now_and_a_call_if_the_spa_wants_one() -> None:
+def test_a_missed_call_plans_what_the_spa_chose() -> None:
     missed_at = NOW - timedelta(seconds=3)
-    text_only = planning.missed_call(
-        SPA.id, "CA1", "+14155550123", missed_at, NOW, place_call=False, timing=TIMING
-    )
+
+    def plan(callback: MissedCallCallback) -> list[JobSpec]:
+        return planning.missed_call(
+            SPA.id, "CA1", "+14155550123", missed_at, NOW, callback=callback, timing=TIMING
+        )
+
+    assert plan(MissedCallCallback.OFF) == []
+    text_only = plan(MissedCallCallback.TEXT)
     assert [(j.kind, j.due_at) for j in text_only] == [(JobKind.MISSED_CALL_TEXT, NOW)]
-    both = planning.missed_call(
-        SPA.id, "CA1", "+14155550123", missed_at, NOW, place_call=True, timing=TIMING
-    )
+    both = plan(MissedCallCallback.TEXT_AND_CALL)
     assert [j.kind for j in both] == [JobKind.MISSED_CALL_TEXT, JobKind.MISSED_CALL_CALL]
     assert both[1].due_at - missed_at <= timedelta(seconds=90)
     assert all(j.triggered_at == missed_at and j.phone for j in both)

@@ -68,7 +68,8 @@ async def add(
     conn: asyncpg.Connection, specs: Sequence[JobSpec], cipher: FieldCipher, now: datetime
 ) -> None:
     """Write planned jobs. A key already planned is left alone, unless it was cancelled
-    (an appointment moved back to a time it had before): then it is planned again."""
+    (an appointment moved back to a time it had before, perhaps with another provider):
+    then it is planned again, as planned now."""
     if not specs:
         return
     await conn.executemany(
@@ -76,8 +77,8 @@ async def add(
         " service_id, phone_enc, phone_index, triggered_at, data, priority)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " ON CONFLICT (key) DO UPDATE SET state = 'pending', due_at = EXCLUDED.due_at,"
-        " expires_at = EXCLUDED.expires_at, outcome = '', finished_at = NULL, attempts = 0"
-        " WHERE jobs.state = 'cancelled'",
+        " expires_at = EXCLUDED.expires_at, outcome = '', finished_at = NULL, attempts = 0,"
+        " data = EXCLUDED.data WHERE jobs.state = 'cancelled'",
         [
             (
                 s.key,
@@ -150,6 +151,33 @@ async def cancel_offer_jobs(
         outcome,
         now,
     )
+
+
+async def bring_next_wave(conn: asyncpg.Connection, offer_id: str, now: datetime) -> int:
+    """When everyone an open offer has reached so far has declined it, the next wave is
+    due now instead of at its turn. Answers how many offers were brought forward."""
+    result = await conn.execute(
+        "WITH pending AS (SELECT id, due_at FROM jobs WHERE kind = 'offer' AND state = 'pending'"
+        " AND data->>'offer_id' = $1)"
+        " UPDATE jobs SET due_at = $2 FROM pending p WHERE jobs.id = p.id AND p.due_at > $2"
+        " AND p.due_at = (SELECT min(due_at) FROM pending)"
+        " AND EXISTS (SELECT 1 FROM offers WHERE id = $1 AND state = 'open')"
+        " AND NOT EXISTS (SELECT 1 FROM offer_recipients WHERE offer_id = $1 AND state = 'sent')",
+        offer_id,
+        now,
+    )
+    moved = int(result.split()[-1])
+    if moved:
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    return moved
+
+
+async def due_count(conn: asyncpg.Connection, now: datetime) -> int:
+    """Jobs due and not yet run (rows a runner is working on at this instant included)."""
+    value: int = await conn.fetchval(
+        "SELECT count(*) FROM jobs WHERE state = 'pending' AND due_at <= $1", now
+    )
+    return value
 
 
 async def missed_call_texted_since(

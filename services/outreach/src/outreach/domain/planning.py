@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from outreach.domain.model import JobKind, JobSpec, Visit
 from outreach.domain.quiet_hours import wall
-from spa_config import AftercareKind, Service
+from spa_config import AftercareKind, MissedCallCallback, Service
 
 
 @dataclass(frozen=True)
@@ -154,10 +154,13 @@ def missed_call(
     missed_at: datetime,
     now: datetime,
     *,
-    place_call: bool,
+    callback: MissedCallCallback,
     timing: Timing,
 ) -> list[JobSpec]:
-    """A text at once and, if the spa wants it, a call shortly after."""
+    """What the spa's `missed_call_callback` asks for: nothing, a text at once, or the
+    text and a call shortly after."""
+    if callback is MissedCallCallback.OFF:
+        return []
     expires = missed_at + timing.missed_call_ttl
     jobs = [
         JobSpec(
@@ -170,7 +173,7 @@ def missed_call(
             phone=phone,
         )
     ]
-    if place_call:
+    if callback is MissedCallCallback.TEXT_AND_CALL:
         jobs.append(
             JobSpec(
                 key=f"missed-call:{call_sid}",

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from medspa_kit.crypto import FieldCipher
+from outreach.domain.answers import BookingAnswers
 from outreach.domain.offers import Waves
 from outreach.domain.planning import Timing
 from outreach.domain.rules import Decision, Defer, Send
@@ -63,7 +64,8 @@ class Context:
     spa: SpaConfig
     batch: SendBatch
     contacts: dict[str, Contact]
-    confirmed: set[str]
+    # The batch's reminders' bookings and the patients' answers, by appointment id.
+    answers: dict[str, BookingAnswers]
     calendar: Calendar
     cipher: FieldCipher
     words: Words

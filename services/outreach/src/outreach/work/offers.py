@@ -4,7 +4,6 @@ first yes, and tell everyone else it has gone. Recall offers share the yes path.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from outreach.adapters import jobs, offers
 from outreach.adapters.jobs import JobRow, phone_index
@@ -70,7 +69,7 @@ async def offer(ctx: Context, job: JobRow) -> Outcome:
             purpose=Purpose.TRANSACTIONAL,
             channel=Channel.SMS,
             phone=contact.phone,
-            body=_say(ctx, "waitlist.offer", found, slot_index=0, tz=contact.time_zone),
+            body=_say(ctx, "waitlist.offer", found, slot_index=0),
             patient_id=job.patient_id,
             contact=contact,
             expects=Expects.ACCEPT,
@@ -97,7 +96,7 @@ async def offer_gone(ctx: Context, job: JobRow) -> Outcome:
             purpose=Purpose.TRANSACTIONAL,
             channel=Channel.SMS,
             phone=contact.phone,
-            body=_say(ctx, "offer.gone", found, slot_index=0, tz=contact.time_zone),
+            body=_say(ctx, "offer.gone", found, slot_index=0),
             patient_id=job.patient_id,
             contact=contact,
         )
@@ -205,7 +204,7 @@ async def _answer(
             purpose=Purpose.RESPONSE,
             channel=Channel.SMS,
             phone=job.phone,
-            body=_say(ctx, key, found, slot_index=index, tz=None),
+            body=_say(ctx, key, found, slot_index=index),
             part=part,
             patient_id=patient_id,
             conversation_id=str(job.data.get("conversation_id", "")),
@@ -213,13 +212,14 @@ async def _answer(
     )
 
 
-def _say(ctx: Context, key: str, found: OfferRow, *, slot_index: int, tz: ZoneInfo | None) -> str:
+def _say(ctx: Context, key: str, found: OfferRow, *, slot_index: int) -> str:
+    # Times are the spa's wall clock: the visit is there, wherever the patient's phone is.
     slot = found.slots[slot_index]
     return ctx.words.say(
         key,
         spa=ctx.spa.name,
         service=ctx.spa.service(found.service_id).name,
         provider=ctx.spa.provider(slot.provider_id).name,
-        when=when(ctx.words, slot.start, tz or ctx.spa.tz),
+        when=when(ctx.words, slot.start, ctx.spa.tz),
         minutes=ctx.policy.offer_hold_minutes,
     )

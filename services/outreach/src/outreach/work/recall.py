@@ -37,7 +37,6 @@ async def recall(ctx: Context, job: JobRow) -> Outcome:
     if await ctx.calendar.has_upcoming(ctx.spa.id, job.patient_id, job.service_id, ctx.now):
         return Skipped("already_booked")
     slots = await _slots(ctx, job)
-    tz = contact.time_zone or ctx.spa.tz
     series = "session" in job.data
     values: dict[str, object] = {"spa": ctx.spa.name, "service": service.name}
     if series:
@@ -47,7 +46,8 @@ async def recall(ctx: Context, job: JobRow) -> Outcome:
         key = "recall.series_offer" if series else "recall.offer"
         values |= {
             "provider": ctx.spa.provider(slots[0].provider_id).name,
-            "slots": slot_list(ctx.words, [s.start for s in slots], tz),
+            # The spa's wall clock: the visit is there, wherever the patient's phone is.
+            "slots": slot_list(ctx.words, [s.start for s in slots], ctx.spa.tz),
         }
     else:
         key = "recall.series_open" if series else "recall.open"
