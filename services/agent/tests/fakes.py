@@ -21,6 +21,7 @@ from agent.ports import (
     Appointment,
     CalendarRefused,
     CalendarUnavailable,
+    ConsentRequest,
     HoldRequest,
     MenuService,
     ProviderInfo,
@@ -39,6 +40,10 @@ class FakeCalendar:
     patients: dict[str, str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     down: bool = False
+    # Marketing consent as SetMarketingConsent records it: the latest answer per patient.
+    consents: dict[str, ConsentRequest] = field(default_factory=dict)
+    # A scheduler not serving SetMarketingConsent yet.
+    consent_unimplemented: bool = False
 
     def _check(self, name: str) -> None:
         self.calls.append(name)
@@ -222,6 +227,17 @@ class FakeCalendar:
             ),
             key=lambda a: a.start,
         )
+
+    async def set_marketing_consent(self, request: ConsentRequest) -> None:
+        self._check("SetMarketingConsent")
+        if self.consent_unimplemented:
+            raise CalendarUnavailable("UNIMPLEMENTED")
+        if bool(request.patient_id) == bool(request.phone):
+            raise CalendarRefused("INVALID_ARGUMENT: patient_id or phone_e164")
+        patient_id = request.patient_id or self.patients.get(request.phone)
+        if patient_id is None or patient_id not in self.patients.values():
+            raise CalendarRefused("NOT_FOUND: patient")
+        self.consents[patient_id] = request
 
     def take(self, offer: Offer, phone: str = "+14155559999") -> None:
         """Someone else books this slot (a patient on another line, a millisecond ago)."""

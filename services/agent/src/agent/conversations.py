@@ -8,11 +8,16 @@ so a crash anywhere means the turn is taken again, never half-taken.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 
-from agent.adapters.store import Closed, Conversation, ConversationStore
+from agent import metrics
+from agent.adapters.records import Records
+from agent.adapters.store import Closed, Conversation, ConversationStore, TurnRecord
+from agent.domain.speech import Channel
 from agent.domain.summary import summarize
 from agent.engine import Engine, Incoming, Outcome
 from agent.events import Events
@@ -25,13 +30,31 @@ class TurnResult:
     outcome: Outcome
 
 
+def reply_command_id(incoming: Incoming) -> str:
+    """The text command that answers an inbound text: one per text, however often it is
+    delivered."""
+    return f"reply-{incoming.turn_ref}"
+
+
+def draft_id(incoming: Incoming) -> str:
+    """The reply.drafted event id of a shadow draft (staff review it by this id)."""
+    return f"draft-{incoming.turn_ref}"
+
+
 class Conversations:
     def __init__(
-        self, store: ConversationStore, engine: Engine, events: Events, *, idle_hours: int
+        self,
+        store: ConversationStore,
+        engine: Engine,
+        events: Events,
+        *,
+        idle_hours: int,
+        records: Records,
     ) -> None:
         self.store = store
         self.engine = engine
         self.events = events
+        self.records = records
         self.idle_hours = idle_hours
 
     async def take_turn(
@@ -44,6 +67,25 @@ class Conversations:
             await self.summarize(conn, spa, closed)
         return await self.continue_turn(conn, spa, phone, conversation, incoming)
 
+    async def record_turn(
+        self,
+        conn: asyncpg.Connection,
+        spa_id: str,
+        conversation: Conversation,
+        turn: TurnRecord,
+        *,
+        publish: bool = True,
+    ) -> int:
+        """Keep a turn in the transcript and say it (conversation.turn) for the console, which
+        keeps its own staff replies and is not told those again (`publish=False`)."""
+        seq = await self.store.add_turn(conn, conversation, turn)
+        if publish and turn.text:
+            await self.events.turn(
+                conn, spa_id, str(conversation.id), conversation.phone,
+                conversation.state.patient_id or "", seq, turn, turn.at or datetime.now(UTC),
+            )  # fmt: skip
+        return seq
+
     async def continue_turn(
         self,
         conn: asyncpg.Connection,
@@ -52,14 +94,20 @@ class Conversations:
         conversation: Conversation,
         incoming: Incoming,
     ) -> TurnResult:
+        started = time.perf_counter()
         patient = await self.store.patient(conn, spa.id, phone)
         state = conversation.state
         if patient is not None and patient.patient_id and not state.patient_id:
             state.patient_id = patient.patient_id
+        sent = await self.records.take_outreach(conn, spa.id, phone)
+        if sent is not None:
+            # The newest thing the spa asked: the patient's words are read against it first.
+            state.outreach, state.awaiting = sent[0], None
+            state.patient_id = state.patient_id or sent[1] or None
         channel = incoming.channel.value
-        await self.store.add_turn(
-            conn, conversation, direction="in", channel=channel, text=incoming.text,
-            ref=incoming.message_ref,
+        await self.record_turn(
+            conn, spa.id, conversation,
+            TurnRecord("patient", channel, incoming.text, incoming.now, ref=incoming.message_ref),
         )  # fmt: skip
         outcome = await self.engine.turn(
             spa,
@@ -69,17 +117,33 @@ class Conversations:
             incoming,
             known_name=patient.name if patient else None,
             returning=bool(patient and patient.patient_id),
+            autonomy=await self.records.autonomy(conn, spa.id),
+            marketing_asked=bool(patient and patient.marketing_asked),
         )
         if outcome.reply:
-            await self.store.add_turn(
-                conn, conversation, direction="out", channel=channel, text=outcome.reply,
-                intent=outcome.intent.value, ref=incoming.message_ref,
-            )  # fmt: skip
+            await self.record_turn(conn, spa.id, conversation, self._reply_turn(incoming, outcome))
         await self.store.save(conn, conversation, incoming.now)
         if state.name or state.patient_id:
             await self.store.remember(conn, spa.id, phone, state.name, state.patient_id or "")
+        if outcome.marketing_asked:
+            await self.store.marketing_asked(conn, spa.id, phone, incoming.now)
         await self._record(conn, spa, phone, conversation, incoming, outcome)
+        metrics.TURN_SECONDS.labels(channel, outcome.brain).observe(time.perf_counter() - started)
         return TurnResult(conversation, outcome)
+
+    @staticmethod
+    def _reply_turn(incoming: Incoming, outcome: Outcome) -> TurnRecord:
+        assert outcome.reply is not None
+        if outcome.draft:
+            ref, draft = "", draft_id(incoming)
+        elif incoming.channel is Channel.SMS:
+            ref, draft = reply_command_id(incoming), None
+        else:
+            ref, draft = incoming.message_ref, None
+        return TurnRecord(
+            "agent", incoming.channel.value, outcome.reply, incoming.now,
+            intent=outcome.intent.value, ref=ref, draft_id=draft,
+        )  # fmt: skip
 
     async def _record(
         self,
@@ -107,15 +171,24 @@ class Conversations:
                 incoming.now,
                 transcript,
             )
+            metrics.HANDOFFS.labels(outcome.handoff.reason, outcome.handoff.priority.value).inc()
         if outcome.intake is not None:
             await events.intake(conn, spa.id, cid, outcome.intake, f"intake-{ref}")
         if outcome.policy is not None:
             await events.policy_told(conn, spa.id, cid, phone, outcome.policy, f"policy-{ref}")
         if outcome.draft and outcome.reply:
             await events.draft(
-                conn, spa.id, cid, outcome.reply, incoming.channel, outcome.intent.value,
-                f"draft-{ref}",
+                conn, spa.id, cid, phone, outcome.reply, incoming.channel, outcome.intent.value,
+                incoming.now, draft_id(incoming),
             )  # fmt: skip
+        if outcome.outreach is not None:
+            await events.outreach_replied(
+                conn, spa.id, cid, phone, outcome.outreach, incoming.message_ref, incoming.now
+            )
+        if outcome.consent is not None:
+            await self.records.consent_answered(
+                conn, conversation.id, outcome.consent, incoming.now
+            )
 
     async def summarize(self, conn: asyncpg.Connection, spa: SpaConfig, closed: Closed) -> None:
         conversation = closed.conversation

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from agent.brains import followups
 from agent.brains.base import Brain, Reply, Turn
 from agent.domain import policy
 from agent.domain.guards import (
@@ -28,14 +29,15 @@ from agent.domain.guards import (
 )
 from agent.domain.intake import REVIEW_FLAGS, Flag
 from agent.domain.intents import Intent
+from agent.domain.outreach import Answered
 from agent.domain.speech import Channel, speakable, spoken_time
 from agent.domain.state import Handoff, PolicyTold, Stage, State
 from agent.domain.summary import captured, summarize
 from agent.ports import Calendar, CalendarRefused, CalendarUnavailable
 from agent.settings import ConversationPolicy
-from agent.tools import Toolbox, TurnContext
+from agent.tools import ConsentNote, Toolbox, TurnContext
 from agent.words import Words
-from spa_config import SpaConfig
+from spa_config import AgentAutonomy, SpaConfig
 
 HANDOFF_WORDS = {
     Reason.URGENT_SYMPTOMS: "handoff_urgent",
@@ -115,6 +117,12 @@ class Outcome:
     voice_action: str = "continue"  # continue, hangup, transfer
     whisper: str = ""
     hints: list[str] = field(default_factory=list)
+    # The patient answered something outreach sent (said as outreach.replied).
+    outreach: Answered | None = None
+    # The patient was asked about marketing texts this turn, or answered that question.
+    marketing_asked: bool = False
+    consent: ConsentNote | None = None
+    brain: str = "rules"
 
 
 class Engine:
@@ -136,12 +144,16 @@ class Engine:
         *,
         known_name: str | None = None,
         returning: bool = False,
+        autonomy: AgentAutonomy | None = None,
+        marketing_asked: bool = False,
     ) -> Outcome:
+        """`autonomy`: as staff last set it for the spa (else the spa file's);
+        `marketing_asked`: the patient was already asked about marketing texts."""
         state.turns_in += 1
         state.channel = incoming.channel.value
         if state.name is None and known_name:
             state.name = known_name
-        mode = policy.autonomy(spa, incoming.now)
+        mode = policy.autonomy(spa, incoming.now, autonomy)
         ctx = TurnContext(
             spa=spa,
             conversation_id=conversation_id,
@@ -198,7 +210,7 @@ class Engine:
             reply = Reply(intent=Intent.AUTOMATED_QUESTION)
             reply.add(say("disclosure_offer"))
         else:
-            reply = await self._think(turn)
+            reply = await followups.answer(turn) or await self._think(turn)
         if reply.text and unsafe_reply(reply.text):
             # Never sent: whatever produced it, the patient gets a person instead.
             reply = Reply(
@@ -206,9 +218,16 @@ class Engine:
             )
         if disclosure:
             reply.parts.insert(0, disclosure)
+        asking = followups.may_ask_marketing(turn, reply, marketing_asked)
+        if asking:
+            reply.add(say(followups.MARKETING_ASK))
+            state.awaiting = followups.MARKETING
         outcome = self._finish(turn, reply, returning)
         outcome.policy = self._policy_answer(turn, before, reply)
         outcome.draft = ctx.dry_run
+        outcome.outreach, outcome.consent = reply.outreach, reply.consent
+        outcome.marketing_asked = asking
+        outcome.brain = reply.brain
         return outcome
 
     async def _think(self, turn: Turn) -> Reply:

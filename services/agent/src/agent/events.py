@@ -14,18 +14,37 @@ import asyncpg
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from agent.adapters.store import TurnRecord
 from agent.domain.guards import Priority
+from agent.domain.outreach import Answer, Answered
 from agent.domain.speech import Channel
 from agent.engine import HandoffNote, IntakeNote, PolicyNote
 from medspa.commands.v1 import commands_pb2
 from medspa.common.v1 import common_pb2
-from medspa.events.v1 import conversation_pb2, deposit_pb2
+from medspa.events.v1 import conversation_pb2, deposit_pb2, outreach_pb2
 from medspa_kit import outbox
 from medspa_kit.crypto import FieldCipher, Purpose
 from medspa_kit.envelope import Envelope
 
 SOURCE = "agent"
 CHANNELS = {Channel.SMS: common_pb2.CHANNEL_SMS, Channel.VOICE: common_pb2.CHANNEL_VOICE}
+CHANNEL_NAMES = {
+    "sms": common_pb2.CHANNEL_SMS,
+    "voice": common_pb2.CHANNEL_VOICE,
+    "console": common_pb2.CHANNEL_CONSOLE,
+}
+AUTHORS = {
+    "patient": conversation_pb2.TURN_AUTHOR_PATIENT,
+    "agent": conversation_pb2.TURN_AUTHOR_AGENT,
+    "staff": conversation_pb2.TURN_AUTHOR_STAFF,
+}
+ANSWERS = {
+    Answer.CONFIRM: outreach_pb2.REPLY_ANSWER_CONFIRM,
+    Answer.RESCHEDULE: outreach_pb2.REPLY_ANSWER_RESCHEDULE,
+    Answer.ACCEPT: outreach_pb2.REPLY_ANSWER_ACCEPT,
+    Answer.DECLINE: outreach_pb2.REPLY_ANSWER_DECLINE,
+    Answer.CHOOSE: outreach_pb2.REPLY_ANSWER_CHOOSE,
+}
 PRIORITIES = {
     Priority.NORMAL: conversation_pb2.HANDOFF_PRIORITY_NORMAL,
     Priority.HIGH: conversation_pb2.HANDOFF_PRIORITY_HIGH,
@@ -189,9 +208,11 @@ class Events:
         conn: asyncpg.Connection,
         spa_id: str,
         conversation_id: str,
+        phone: str,
         text: str,
         channel: Channel,
         intent: str,
+        drafted_at: datetime,
         event_id: str,
     ) -> None:
         message = conversation_pb2.ReplyDrafted(
@@ -200,8 +221,63 @@ class Events:
             draft=self._cipher.seal(text, Purpose.SMS_BODY),
             channel=CHANNELS[channel],
             intent=intent,
+            patient_phone=self._cipher.seal(phone, Purpose.PHONE),
+            drafted_at=_stamp(drafted_at),
         )
         await self._record(conn, spa_id, message, event_id)
+
+    async def turn(
+        self,
+        conn: asyncpg.Connection,
+        spa_id: str,
+        conversation_id: str,
+        phone: str,
+        patient_id: str,
+        seq: int,
+        turn: TurnRecord,
+        at: datetime,
+    ) -> None:
+        """One recorded turn, for the console's transcript (`turn-<conversation>-<seq>`)."""
+        message = conversation_pb2.ConversationTurn(
+            spa_id=spa_id,
+            conversation_id=conversation_id,
+            seq=seq,
+            author=AUTHORS[turn.author],
+            channel=CHANNEL_NAMES.get(turn.channel, common_pb2.CHANNEL_UNSPECIFIED),
+            text=self._cipher.seal(turn.text, Purpose.TRANSCRIPT),
+            at=_stamp(at),
+            patient_phone=self._cipher.seal(phone, Purpose.PHONE),
+            intent=turn.intent or "",
+            message_ref=turn.ref,
+            draft=turn.draft_id is not None and turn.author == "agent",
+            patient_id=patient_id,
+        )
+        await self._record(conn, spa_id, message, f"turn-{conversation_id}-{seq}")
+
+    async def outreach_replied(
+        self,
+        conn: asyncpg.Connection,
+        spa_id: str,
+        conversation_id: str,
+        phone: str,
+        answered: Answered,
+        reply_id: str,
+        replied_at: datetime,
+    ) -> None:
+        sent = answered.outreach
+        message = outreach_pb2.OutreachReplied(
+            spa_id=spa_id,
+            reply_id=reply_id,
+            job_id=sent.job_id,
+            offer_id=sent.offer_id,
+            appointment_id=sent.appointment_id,
+            answer=ANSWERS[answered.answer],
+            choice=answered.choice,
+            conversation_id=conversation_id,
+            from_phone=self._cipher.seal(phone, Purpose.PHONE),
+            replied_at=_stamp(replied_at),
+        )
+        await self._record(conn, spa_id, message, f"replied-{reply_id}")
 
     async def summarized(
         self,

@@ -15,17 +15,20 @@ from datetime import UTC, datetime
 import asyncpg
 from google.protobuf.message import Message
 
-from agent.adapters.store import Conversation
-from agent.conversations import Conversations
+from agent.adapters.records import Records
+from agent.adapters.store import Conversation, TurnRecord
+from agent.brains.followups import MARKETING, MARKETING_ASK
+from agent.conversations import Conversations, reply_command_id
+from agent.domain.outreach import Expects
 from agent.domain.speech import Channel, spoken_time
-from agent.domain.state import Stage
+from agent.domain.state import Booking, Outreach, Stage
 from agent.engine import Incoming
 from agent.words import Words
 from medspa.common.v1.common_pb2 import Sealed
-from medspa.events.v1 import booking_pb2, console_pb2, deposit_pb2, telephony_pb2
+from medspa.events.v1 import booking_pb2, deposit_pb2, outreach_pb2, telephony_pb2
 from medspa_kit.crypto import FieldCipher, Purpose
 from medspa_kit.envelope import Envelope
-from spa_config import SpaConfig, SpaDirectory, UnknownSpa
+from spa_config import AgentAutonomy, SpaConfig, SpaDirectory, UnknownSpa
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -68,7 +71,7 @@ class SmsReceivedHandler:
             # Deterministic id: a redelivered text can never produce a second reply.
             await self._conversations.events.text(
                 conn, spa.id, str(result.conversation.id), phone, outcome.reply,
-                f"reply-{envelope.id}",
+                reply_command_id(incoming),
             )  # fmt: skip
         log.info(
             "replied" if outcome.reply and not outcome.draft else "stayed quiet",
@@ -118,7 +121,10 @@ class BookingHandlers:
         body: str,
         command_id: str,
     ) -> None:
-        await self._store.add_turn(conn, conversation, direction="out", channel="sms", text=body)
+        await self._conversations.record_turn(
+            conn, spa.id, conversation,
+            TurnRecord("agent", "sms", body, self._clock(), ref=command_id),
+        )  # fmt: skip
         await self._events.text(
             conn, spa.id, str(conversation.id), conversation.phone, body, command_id, "booking"
         )
@@ -133,7 +139,10 @@ class BookingHandlers:
     ) -> None:
         """Payments words its own notices; the agent passes them on unchanged."""
         text = self._cipher.open(notice, Purpose.SMS_BODY)
-        await self._store.add_turn(conn, conversation, direction="out", channel="sms", text=text)
+        await self._conversations.record_turn(
+            conn, spa.id, conversation,
+            TurnRecord("agent", "sms", text, self._clock(), ref=command_id),
+        )  # fmt: skip
         await self._events.sealed_text(
             conn, spa.id, str(conversation.id), conversation.phone, notice, command_id, "deposit"
         )
@@ -217,19 +226,22 @@ class BookingHandlers:
     async def booking_changed(
         self, conn: asyncpg.Connection, envelope: Envelope, event: Message
     ) -> None:
-        """booking.held/confirmed/cancelled/rescheduled for a booking this conversation made."""
+        """booking.held/confirmed/cancelled/rescheduled for a booking this conversation made,
+        or that outreach held for it on the patient's yes to an offer."""
         booking = event.booking
         found = await self._load(conn, envelope, booking.conversation_id)
         if found is None:
             return
         spa, conversation = found
         state = conversation.state
-        mine = state.booking
         if booking.patient_id and not state.patient_id:
             state.patient_id = booking.patient_id
             await self._store.remember(
                 conn, spa.id, conversation.phone, state.name, booking.patient_id
             )
+        if isinstance(event, booking_pb2.BookingHeld) and _offer_taken(state.outreach):
+            self._adopt(spa, conversation, event)
+        mine = state.booking
         if mine is None or mine.appointment_id != booking.appointment_id:
             await self._store.save(conn, conversation, self._clock())
             return
@@ -244,6 +256,12 @@ class BookingHandlers:
                     provider=mine.provider_name,
                     when=spoken_time(mine.start, spa.tz, self._clock()),
                 )
+                if await self._may_ask_marketing(conn, spa, conversation):
+                    body = f"{body} {self._words.say(MARKETING_ASK)}"
+                    state.awaiting = MARKETING
+                    await self._store.marketing_asked(
+                        conn, spa.id, conversation.phone, self._clock()
+                    )
                 await self._text(conn, spa, conversation, body, f"confirmed-{envelope.id}")
         elif isinstance(event, booking_pb2.BookingCancelled):
             mine.status = "expired" if event.hold_expired else "cancelled"
@@ -251,25 +269,85 @@ class BookingHandlers:
             mine.start = booking.start.ToDatetime(tzinfo=UTC)
         await self._store.save(conn, conversation, self._clock())
 
-    async def handoff_resolved(
-        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    def _adopt(
+        self, spa: SpaConfig, conversation: Conversation, event: booking_pb2.BookingHeld
     ) -> None:
-        assert isinstance(event, console_pb2.HandoffResolved)
-        found = await self._load(conn, envelope, event.conversation_id)
-        if found is None or not event.returned_to_agent:
+        """The slot outreach held on the patient's yes becomes this conversation's booking, so
+        the deposit link and the confirmation follow here. Outreach said "it's yours" (and
+        "you're booked" when no deposit is due), so the agent does not say it again."""
+        state, booking = conversation.state, event.booking
+        mine = state.booking
+        if mine is not None and mine.status in ("held", "confirmed"):
             return
-        _, conversation = found
-        state = conversation.state
-        if state.handoff is not None and state.handoff.handoff_id == event.handoff_id:
-            state.handoff = None
-            state.stage = Stage.BOOKED if state.booking else Stage.START
-        await self._store.save(conn, conversation, self._clock())
+        service = spa.service(booking.service_id)
+        provider = spa.provider(booking.provider_id)
+        state.booking = Booking(
+            appointment_id=booking.appointment_id,
+            service_id=service.id,
+            service_name=service.name,
+            provider_id=provider.id,
+            provider_name=provider.name,
+            start=booking.start.ToDatetime(tzinfo=UTC),
+            status="held",
+            deposit_minor=booking.deposit.amount_minor if booking.deposit_required else 0,
+            hold_expires_at=event.hold_expires_at.ToDatetime(tzinfo=UTC)
+            if event.HasField("hold_expires_at")
+            else None,
+            confirmation_sent=not booking.deposit_required,
+        )
+        state.outreach = None
+        state.stage = Stage.HELD if booking.deposit_required else Stage.BOOKED
 
-    async def paused(self, conn: asyncpg.Connection, envelope: Envelope, event: Message) -> None:
-        assert isinstance(event, console_pb2.ConversationPaused)
-        found = await self._load(conn, envelope, event.conversation_id)
-        if found is None:
+    async def _may_ask_marketing(
+        self, conn: asyncpg.Connection, spa: SpaConfig, conversation: Conversation
+    ) -> bool:
+        """The confirmation text may carry the once-only marketing question: by text, with
+        nothing else waiting on an answer, and the agent itself answering this spa."""
+        state = conversation.state
+        if state.awaiting is not None or state.with_staff:
+            return False
+        chosen = await self._conversations.records.autonomy(conn, spa.id)
+        if (chosen or spa.policies.agent_autonomy) is AgentAutonomy.SHADOW:
+            return False
+        patient = await self._store.patient(conn, spa.id, conversation.phone)
+        return not (patient and patient.marketing_asked)
+
+
+def _offer_taken(sent: Outreach | None) -> bool:
+    return sent is not None and sent.accepted
+
+
+class OutreachSentHandler:
+    """outreach.sent that asks for an answer: kept for the patient's next message, which
+    takes it into their conversation (no conversation is opened for a send nobody answers)."""
+
+    def __init__(self, records: Records, cipher: FieldCipher, spas: SpaDirectory) -> None:
+        self._records = records
+        self._cipher = cipher
+        self._spas = spas
+
+    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, event: Message) -> None:
+        assert isinstance(event, outreach_pb2.OutreachSent)
+        if event.expects_reply not in set(Expects) or event.channel == "call":
             return
-        _, conversation = found
-        conversation.state.paused = event.paused
-        await self._store.save(conn, conversation, self._clock())
+        spa = _spa(self._spas, event.spa_id, envelope)
+        if spa is None or not event.HasField("to_phone"):
+            return
+        phone = self._cipher.open(event.to_phone, Purpose.PHONE)
+        sent = Outreach(
+            job_id=event.job_id,
+            kind=event.kind,
+            expects=event.expects_reply,
+            sent_at=event.sent_at.ToDatetime(tzinfo=UTC)
+            if event.HasField("sent_at")
+            else envelope.time,
+            offer_id=event.offer_id,
+            choices=event.choices,
+            appointment_id=event.appointment_id,
+            service_id=event.service_id,
+        )
+        await self._records.outreach_sent(conn, spa.id, phone, sent, event.patient_id)
+        log.info(
+            "outreach awaiting an answer",
+            extra={"job_id": event.job_id, "kind": event.kind, "expects": event.expects_reply},
+        )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from agent.adapters.calendar_grpc import GrpcCalendar
 from agent.adapters.llm_openai import OpenAIChat
+from agent.adapters.records import Records
 from agent.adapters.store import ConversationStore
 from agent.brains.base import Brain
 from agent.brains.llm import LlmBrain
@@ -11,13 +14,17 @@ from agent.brains.rules import RulesBrain
 from agent.conversations import Conversations
 from agent.engine import Engine
 from agent.events import Events
-from agent.handlers import BookingHandlers, SmsReceivedHandler
+from agent.handlers import BookingHandlers, OutreachSentHandler, SmsReceivedHandler
 from agent.settings import AgentSettings, BrainKind
-from agent.sweeper import IdleSweeper
+from agent.staff import StaffHandlers
+from agent.subscriptions import Subscriptions
+from agent.sweeper import ConsentRetry, IdleSweeper
 from agent.voice import VoiceResponder
 from agent.words import Words
 from medspa_kit.catalog import Catalog
 from medspa_kit.runtime import Runtime, main_entry, run_service
+
+log = logging.getLogger(__name__)
 
 
 def build_brain(settings: AgentSettings, rules: RulesBrain) -> Brain:
@@ -43,30 +50,25 @@ async def serve(settings: AgentSettings) -> None:
         engine = Engine(
             calendar, words, build_brain(settings, rules), settings.conversation_policy()
         )
+        records = Records(runtime.cipher)
         conversations = Conversations(
             ConversationStore(runtime.cipher),
             engine,
             Events(runtime.cipher, settings.bus_namespace),
             idle_hours=settings.thread_idle_hours,
+            records=records,
         )
-        consumer = runtime.consumer
-        consumer.register(
-            "evt", "sms.received", SmsReceivedHandler(conversations, runtime.cipher, runtime.spas)
+        texts_at_once = settings.text_concurrency()
+        Subscriptions(
+            sms=SmsReceivedHandler(conversations, runtime.cipher, runtime.spas),
+            booking=BookingHandlers(conversations, words, runtime.cipher, runtime.spas),
+            staff=StaffHandlers(conversations, runtime.cipher, runtime.spas),
+            outreach=OutreachSentHandler(records, runtime.cipher, runtime.spas),
+        ).register(runtime.consumer, runtime.cipher, texts_at_once=texts_at_once)
+        log.info(
+            "texts handled at once",
+            extra={"texts_at_once": texts_at_once, "pool": settings.database_pool_max},
         )
-        booking = BookingHandlers(conversations, words, runtime.cipher, runtime.spas)
-        consumer.register("evt", "deposit.requested", booking.deposit_requested)
-        consumer.register("evt", "deposit.expired", booking.deposit_expired)
-        for name in ("deposit.paid", "deposit.refunded", "deposit.forfeited", "deposit.credited"):
-            consumer.register("evt", name, booking.deposit_notice)
-        for name in (
-            "booking.held",
-            "booking.confirmed",
-            "booking.cancelled",
-            "booking.rescheduled",
-        ):
-            consumer.register("evt", name, booking.booking_changed)
-        consumer.register("evt", "handoff.resolved", booking.handoff_resolved)
-        consumer.register("evt", "conversation.paused", booking.paused)
         voice = VoiceResponder(runtime.pool, conversations, words, runtime.cipher, runtime.spas)
         await voice.subscribe(runtime.nc, settings.bus_namespace, settings.voice_queue)
         sweeper = IdleSweeper(
@@ -77,6 +79,8 @@ async def serve(settings: AgentSettings) -> None:
             every_s=settings.sweep_every_s,
         )
         runtime.tasks.append(sweeper.run(runtime.stop))
+        consents = ConsentRetry(runtime.pool, records, calendar, every_s=settings.sweep_every_s)
+        runtime.tasks.append(consents.run(runtime.stop))
 
     await run_service("agent", settings, wire, port=settings.port, host=settings.host)
 

@@ -67,6 +67,22 @@ class HoldRequest:
     conversation_id: str
 
 
+@dataclass(frozen=True)
+class ConsentRequest:
+    """A patient's yes or no to marketing texts, for the scheduler's record of them."""
+
+    spa_id: str
+    request_id: str
+    granted: bool
+    # "sms" or "voice": where the patient answered.
+    channel: str
+    # The catalog entry and locale the patient answered ("agent.marketing.ask@en-US").
+    wording_ref: str
+    # Exactly one of these: the scheduler's patient, or the number they wrote from.
+    patient_id: str = ""
+    phone: str = ""
+
+
 class CalendarUnavailable(Exception):
     """The calendar did not answer in time; the patient must not wait on it."""
 
@@ -106,6 +122,11 @@ class Calendar(Protocol):
     async def appointments(
         self, spa_id: str, patient_id: str, since: datetime
     ) -> list[Appointment]: ...
+
+    async def set_marketing_consent(self, request: ConsentRequest) -> None:
+        """Record the answer (idempotent by request id). CalendarUnavailable: try again later
+        (a scheduler that does not serve it yet counts); CalendarRefused: it never will."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ from pydantic_settings import SettingsConfigDict
 
 from medspa_kit.settings import CommonSettings
 
+# Pool connections the agent keeps for other work than patients' texts: the outbox relay's
+# listener and its publishing, a voice turn, and the other subscriptions and sweeps.
+RESERVED_CONNECTIONS = 4
+
 
 class BrainKind(StrEnum):
     RULES = "rules"
@@ -72,6 +76,18 @@ class AgentSettings(CommonSettings):
 
     # Voice turns arrive on <namespace>.rpc.<spa_id>.voice.turn; replicas share them.
     voice_queue: str = "agent-voice"
+
+    # Patients' texts handled at once per replica (one patient's texts still one at a time).
+    # Unset: the pool less what the rest of the agent keeps busy (RESERVED_CONNECTIONS).
+    texts_at_once: int | None = Field(None, ge=1, le=64)
+
+    def text_concurrency(self) -> int:
+        """Each text in flight holds a pool connection for its whole turn, so the rest of
+        the agent keeps its own: the outbox relay's wake-up listener and its publishing,
+        a live call's turn, and the other subscriptions and sweeps."""
+        if self.texts_at_once is not None:
+            return min(self.texts_at_once, self.database_pool_max)
+        return max(1, self.database_pool_max - RESERVED_CONNECTIONS)
 
     def conversation_policy(self) -> ConversationPolicy:
         return ConversationPolicy(

@@ -1,7 +1,8 @@
-"""Closes conversations that have gone quiet and says how they ended (conversation.summarized).
+"""Background work every replica runs: closing conversations that have gone quiet (and
+saying how they ended, conversation.summarized), and sending the scheduler the marketing
+answers it did not take during the turn.
 
-Runs in every replica; `FOR UPDATE SKIP LOCKED` gives each idle conversation to
-exactly one of them.
+`FOR UPDATE SKIP LOCKED` gives each row to exactly one replica.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from agent.adapters.records import Records
 from agent.conversations import Conversations
+from agent.ports import Calendar, CalendarRefused, CalendarUnavailable
+from agent.tools import ConsentState
 from spa_config import SpaDirectory, UnknownSpa
 
 log = logging.getLogger(__name__)
@@ -62,5 +66,63 @@ class IdleSweeper:
                     continue
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("idle sweep failed, will retry", extra={"error": type(exc).__name__})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self._every_s)
+
+
+# Each try is a scheduler call made while the batch's rows are locked: keep batches small.
+CONSENT_BATCH = 10
+# Waits between tries of an answer the scheduler did not take: soon at first, then hourly.
+CONSENT_RETRY = (
+    timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
+)  # fmt: skip
+
+
+class ConsentRetry:
+    """Marketing answers the scheduler was away for (or did not serve yet) during the turn."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        records: Records,
+        calendar: Calendar,
+        *,
+        every_s: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._pool = pool
+        self._records = records
+        self._calendar = calendar
+        self._every_s = every_s
+        self._clock = clock
+
+    async def retry_once(self) -> dict[ConsentState, int]:
+        """One batch of due answers; how many ended in each state."""
+        counts = dict.fromkeys(ConsentState, 0)
+        async with self._pool.acquire() as conn, conn.transaction():
+            due = await self._records.pending_consents(conn, self._clock(), CONSENT_BATCH)
+            for pending in due:
+                try:
+                    await self._calendar.set_marketing_consent(pending.request)
+                    state = ConsentState.RECORDED
+                except CalendarUnavailable:
+                    state = ConsentState.PENDING
+                except CalendarRefused:
+                    state = ConsentState.REFUSED
+                wait = CONSENT_RETRY[min(pending.attempts, len(CONSENT_RETRY)) - 1]
+                await self._records.consent_tried(conn, pending.request.request_id, state, wait)
+                counts[state] += 1
+        if any(counts.values()):
+            log.info("marketing answers retried", extra={k.value: n for k, n in counts.items()})
+        return counts
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.retry_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning(
+                    "marketing answer retry failed, will retry", extra={"error": type(exc).__name__}
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self._every_s)

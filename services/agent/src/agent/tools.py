@@ -21,6 +21,8 @@ from agent.ports import (
     Appointment,
     Calendar,
     CalendarRefused,
+    CalendarUnavailable,
+    ConsentRequest,
     HoldRequest,
     MenuService,
     SlotSearch,
@@ -61,6 +63,20 @@ class HoldOutcome:
     booking: Booking | None = None
     alternatives: tuple[Offer, ...] = ()
     reason: str = ""
+
+
+class ConsentState(StrEnum):
+    RECORDED = "recorded"
+    PENDING = "pending"  # the scheduler did not take it yet: retried until it does
+    REFUSED = "refused"  # the scheduler never will (it does not know the patient)
+
+
+@dataclass(frozen=True)
+class ConsentNote:
+    """A patient's yes or no to marketing texts, and whether the scheduler has it yet."""
+
+    request: ConsentRequest
+    state: ConsentState
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,26 @@ class Toolbox:
             self.request_id("cancel", appointment_id),
             reason,
         )
+
+    async def record_consent(self, granted: bool, wording_ref: str) -> ConsentNote:
+        """The patient's answer to the marketing question, to the scheduler's record of it."""
+        state = self.state
+        request = ConsentRequest(
+            spa_id=self.ctx.spa.id,
+            request_id=self.request_id("consent", "marketing"),
+            granted=granted,
+            channel=self.ctx.channel.value,
+            wording_ref=wording_ref,
+            patient_id=state.patient_id or "",
+            phone="" if state.patient_id else self.ctx.phone,
+        )
+        try:
+            await self.calendar.set_marketing_consent(request)
+        except CalendarUnavailable:
+            return ConsentNote(request, ConsentState.PENDING)
+        except CalendarRefused:
+            return ConsentNote(request, ConsentState.REFUSED)
+        return ConsentNote(request, ConsentState.RECORDED)
 
 
 def booking_of(appt: Appointment, *, confirmation_sent: bool = False) -> Booking:

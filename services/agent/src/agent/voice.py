@@ -20,7 +20,7 @@ from nats.aio.msg import Msg
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
-from agent.adapters.store import Conversation
+from agent.adapters.store import Conversation, TurnRecord
 from agent.conversations import Conversations
 from agent.domain.intents import Intent
 from agent.domain.speech import Channel
@@ -159,9 +159,10 @@ class VoiceResponder:
             )
         parts.append(self._words.say("greeting", Channel.VOICE, greeting=spa.greeting))
         text = " ".join(parts)
-        await self._store.add_turn(
-            conn, conversation, direction="out", channel="voice", text=text,
-            intent="greeting", ref=incoming.message_ref,
+        await self._conversations.record_turn(
+            conn, spa.id, conversation,
+            TurnRecord("agent", "voice", text, incoming.now, intent="greeting",
+                       ref=incoming.message_ref),
         )  # fmt: skip
         await self._store.save(conn, conversation, incoming.now)
         return Outcome(text, Intent.GREETING, hints=[s.name for s in spa.services][:10])

@@ -29,5 +29,11 @@ class Words:
         }
         return str(self.catalog.say(chosen, **shaped))
 
+    def ref(self, key: str) -> str:
+        """Which wording a patient answered, for the record: "agent.<key>@<locale>"."""
+        if key not in self._keys:
+            raise KeyError(key)
+        return f"agent.{key}@{self.catalog.locale}"
+
     def render(self, said: Said, channel: Channel = Channel.SMS) -> str:
         return self.say(said.key, channel, **said.values)

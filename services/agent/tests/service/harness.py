@@ -9,14 +9,16 @@ from datetime import datetime, timedelta
 import asyncpg
 from google.protobuf.message import Message
 
+from agent.adapters.records import Records
 from agent.adapters.store import ConversationStore
 from agent.brains.base import Brain
 from agent.brains.rules import RulesBrain
 from agent.conversations import Conversations
 from agent.engine import Engine
 from agent.events import Events
-from agent.handlers import BookingHandlers, SmsReceivedHandler
+from agent.handlers import BookingHandlers, OutreachSentHandler, SmsReceivedHandler
 from agent.settings import ConversationPolicy
+from agent.staff import StaffHandlers
 from agent.voice import VoiceResponder
 from agent.words import Words
 from medspa.commands.v1 import commands_pb2
@@ -63,11 +65,18 @@ class Harness:
         )
         self.words = Words(Catalog.load("agent"))
         engine = Engine(calendar, self.words, brain or RulesBrain(), policy or ConversationPolicy())
+        self.records = Records(cipher)
         self.conversations = Conversations(
-            ConversationStore(cipher), engine, Events(cipher, NAMESPACE), idle_hours=72
+            ConversationStore(cipher),
+            engine,
+            Events(cipher, NAMESPACE),
+            idle_hours=72,
+            records=self.records,
         )
         self.sms = SmsReceivedHandler(self.conversations, cipher, spas, clock=clock)
         self.booking = BookingHandlers(self.conversations, self.words, cipher, spas, clock=clock)
+        self.staff = StaffHandlers(self.conversations, cipher, spas, clock=clock)
+        self.outreach = OutreachSentHandler(self.records, cipher, spas)
         self.voice = VoiceResponder(pool, self.conversations, self.words, cipher, spas, clock=clock)
         self._calendar_now()
 

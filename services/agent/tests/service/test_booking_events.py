@@ -180,7 +180,7 @@ async def test_after_hours_autonomy_leaves_opening_hours_to_staff(
         conversation_id=handoff.conversation_id,
         returned_to_agent=True,
     )
-    await harness.deliver(harness.booking.handoff_resolved, resolved)
+    await harness.deliver(harness.staff.handoff_resolved, resolved)
     assert "1)" in await harness.text(phone, "botox tomorrow?")
 
 

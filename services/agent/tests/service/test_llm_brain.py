@@ -51,7 +51,8 @@ async def test_a_booking_through_tool_calls_with_nothing_protected_in_the_prompt
         phone, "can I get a hydrafacial tomorrow morning", "the second", "Jane Doe", "yes"
     )
     assert replies[0] == "I have three times tomorrow morning. Which suits you?"
-    assert replies[-1] == "You're booked!"
+    # The model's words, then the once-only marketing question the agent adds after a booking.
+    assert replies[-1].startswith("You're booked! ") and "Reply YES or NO" in replies[-1]
     [appt] = llm.calendar.booked.values()
     assert appt.service_id == "hydrafacial" and appt.status == "confirmed"
     first = model.requests[0]

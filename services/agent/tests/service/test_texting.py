@@ -157,7 +157,7 @@ async def test_staff_hand_it_back_and_the_agent_answers_again(harness, phone) ->
         conversation_id=handoff.conversation_id,
         returned_to_agent=True,
     )
-    await harness.deliver(harness.booking.handoff_resolved, resolved)
+    await harness.deliver(harness.staff.handoff_resolved, resolved)
     assert "parking" in (await harness.text(phone, "where do I park?")).lower()
 
 

@@ -19,6 +19,7 @@ from agent.ports import (
     Appointment,
     CalendarRefused,
     CalendarUnavailable,
+    ConsentRequest,
     HoldRequest,
     MenuService,
     ProviderInfo,
@@ -193,6 +194,26 @@ class GrpcCalendar:
         getattr(request, "from").CopyFrom(_stamp(since))
         reply = await self._call(self._stub.ListAppointments, request)
         return sorted((_appointment(a) for a in reply.appointments), key=lambda a: a.start)
+
+    async def set_marketing_consent(self, request: ConsentRequest) -> None:
+        message = pb.SetMarketingConsentRequest(
+            spa_id=request.spa_id,
+            request_id=request.request_id,
+            granted=request.granted,
+            channel=request.channel,
+            wording_ref=request.wording_ref,
+        )
+        if request.patient_id:
+            message.patient_id = request.patient_id
+        else:
+            message.phone_e164 = request.phone
+        try:
+            await self._stub.SetMarketingConsent(message, timeout=self._deadline_s)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                # A scheduler not yet serving it will after its upgrade: the answer waits.
+                raise CalendarUnavailable("UNIMPLEMENTED") from exc
+            raise _translate(exc) from exc
 
 
 def _translate(exc: grpc.aio.AioRpcError) -> Exception:

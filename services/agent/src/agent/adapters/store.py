@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -46,6 +48,24 @@ class Closed:
 class Patient:
     name: str | None
     patient_id: str
+    # Asked once whether they want marketing texts (never again, whatever they answered).
+    marketing_asked: bool = False
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One turn as the transcript keeps it."""
+
+    author: str  # patient, agent, staff
+    channel: str  # sms, voice, console
+    text: str
+    at: datetime | None = None
+    intent: str | None = None
+    # MessageSid or CallSid of a patient's turn; the command id of a text sent to them.
+    ref: str = ""
+    staff_id: str | None = None
+    # A shadow draft's reply.drafted event id (or, on a staff turn, the draft it sent).
+    draft_id: str | None = None
 
 
 class ConversationStore:
@@ -69,7 +89,7 @@ class ConversationStore:
             spa_id=spa_id,
         )
 
-    def _conversation(self, row: asyncpg.Record, phone: str = "") -> Conversation:
+    def _conversation(self, row: Mapping[str, Any], phone: str = "") -> Conversation:
         raw = self._cipher.decrypt(bytes(row["state_enc"]), STATE) if row["state_enc"] else ""
         return Conversation(
             id=row["id"],
@@ -113,15 +133,14 @@ class ConversationStore:
 
     async def _locked_open(
         self, conn: asyncpg.Connection, spa_id: str, index: bytes
-    ) -> asyncpg.Record | None:
-        return await conn.fetchrow(
-            "SELECT id, spa_id, state_enc, last_activity_at,"
-            " (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns"
-            " FROM conversations c WHERE spa_id = $1 AND phone_index = $2 AND status = 'open'"
-            " FOR UPDATE",
+    ) -> dict[str, Any] | None:
+        row = await conn.fetchrow(
+            "SELECT id, spa_id, state_enc, last_activity_at FROM conversations"
+            " WHERE spa_id = $1 AND phone_index = $2 AND status = 'open' FOR UPDATE",
             spa_id,
             index,
         )
+        return await _with_turns(conn, row)
 
     async def by_id(
         self, conn: asyncpg.Connection, spa_id: str, conversation_id: str
@@ -131,12 +150,14 @@ class ConversationStore:
             key = uuid.UUID(conversation_id)
         except ValueError:
             return None
-        row = await conn.fetchrow(
-            "SELECT id, spa_id, state_enc, last_activity_at, phone_enc,"
-            " (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns"
-            " FROM conversations c WHERE id = $1 AND spa_id = $2 FOR UPDATE",
-            key,
-            spa_id,
+        row = await _with_turns(
+            conn,
+            await conn.fetchrow(
+                "SELECT id, spa_id, state_enc, last_activity_at, phone_enc FROM conversations"
+                " WHERE id = $1 AND spa_id = $2 FOR UPDATE",
+                key,
+                spa_id,
+            ),
         )
         if row is None:
             return None
@@ -148,24 +169,26 @@ class ConversationStore:
         self,
         conn: asyncpg.Connection,
         conversation: Conversation,
-        *,
-        direction: str,
-        channel: str,
-        text: str,
-        intent: str | None = None,
-        ref: str = "",
+        turn: TurnRecord,
     ) -> int:
+        """Append a turn; returns its place in the conversation (1-based)."""
         conversation.turns += 1
         await conn.execute(
-            "INSERT INTO turns (conversation_id, seq, direction, channel, text_enc, intent, ref)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO turns (conversation_id, seq, direction, author, channel, text_enc,"
+            " intent, ref, at, staff_id, draft_id, draft_status)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), $10, $11, $12)",
             conversation.id,
             conversation.turns,
-            direction,
-            channel,
-            self._cipher.encrypt(text, Purpose.TRANSCRIPT),
-            intent,
-            ref,
+            "in" if turn.author == "patient" else "out",
+            turn.author,
+            turn.channel,
+            self._cipher.encrypt(turn.text, Purpose.TRANSCRIPT),
+            turn.intent,
+            turn.ref,
+            turn.at,
+            turn.staff_id,
+            turn.draft_id,
+            "pending" if turn.draft_id and turn.author == "agent" else None,
         )
         await audit(
             conn,
@@ -178,6 +201,19 @@ class ConversationStore:
             spa_id=conversation.spa_id,
         )
         return conversation.turns
+
+    async def draft_reviewed(
+        self, conn: asyncpg.Connection, conversation: Conversation, draft_id: str, status: str
+    ) -> bool:
+        """What staff made of a shadow draft; False when the agent has no such draft."""
+        found = await conn.fetchval(
+            "UPDATE turns SET draft_status = $3 WHERE conversation_id = $1 AND draft_id = $2"
+            " AND author = 'agent' RETURNING seq",
+            conversation.id,
+            draft_id,
+            status,
+        )
+        return found is not None
 
     async def save(
         self, conn: asyncpg.Connection, conversation: Conversation, now: datetime
@@ -228,7 +264,8 @@ class ConversationStore:
 
     async def patient(self, conn: asyncpg.Connection, spa_id: str, phone: str) -> Patient | None:
         row = await conn.fetchrow(
-            "SELECT name_enc, patient_id FROM patients WHERE spa_id = $1 AND phone_index = $2",
+            "SELECT name_enc, patient_id, marketing_asked_at FROM patients"
+            " WHERE spa_id = $1 AND phone_index = $2",
             spa_id,
             self._index(phone),
         )
@@ -247,7 +284,21 @@ class ConversationStore:
             purpose="greet a returning patient",
             spa_id=spa_id,
         )
-        return Patient(name, row["patient_id"])
+        return Patient(name, row["patient_id"], row["marketing_asked_at"] is not None)
+
+    async def marketing_asked(
+        self, conn: asyncpg.Connection, spa_id: str, phone: str, at: datetime
+    ) -> None:
+        """Asked once: the patient is never asked about marketing texts again."""
+        await conn.execute(
+            "INSERT INTO patients (spa_id, phone_index, marketing_asked_at) VALUES ($1, $2, $3)"
+            " ON CONFLICT (spa_id, phone_index) DO UPDATE SET marketing_asked_at ="
+            " coalesce(patients.marketing_asked_at, EXCLUDED.marketing_asked_at),"
+            " updated_at = now()",
+            spa_id,
+            self._index(phone),
+            at,
+        )
 
     async def remember(
         self, conn: asyncpg.Connection, spa_id: str, phone: str, name: str | None, patient_id: str
@@ -299,6 +350,21 @@ class ConversationStore:
             conversation_id,
             reply,
         )
+
+
+async def _with_turns(
+    conn: asyncpg.Connection, row: asyncpg.Record | None
+) -> dict[str, Any] | None:
+    """The locked row with its turn count, counted only once the lock is held.
+
+    Counted in the locking statement, the count would come from that statement's snapshot,
+    taken before it waited on the lock: a turn committed meanwhile by whoever held it would
+    be missed, and the next turn would take a number already used.
+    """
+    if row is None:
+        return None
+    turns = await conn.fetchval("SELECT count(*) FROM turns WHERE conversation_id = $1", row["id"])
+    return {**dict(row), "turns": turns}
 
 
 def outcome_of(state: State) -> str:

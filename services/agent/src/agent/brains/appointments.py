@@ -130,15 +130,16 @@ async def on_cancel_confirm(turn: Turn, reply: Reply) -> bool:
     return True
 
 
-async def reschedule(turn: Turn, reply: Reply) -> None:
-    """Move a visit: new times for the same treatment; the old one is let go once the new
-    one is booked. A visit with a deposit is moved by staff, who carry the deposit over."""
+async def reschedule(turn: Turn, reply: Reply, *, appointment_id: str = "") -> None:
+    """Move a visit (the next one, or the one a reminder was about): new times for the same
+    treatment; the old one is let go once the new one is booked. A visit with a deposit is
+    moved by staff, who carry the deposit over."""
     reply.intent = Intent.RESCHEDULE
     s = turn.state
     found = await _upcoming(turn, reply)
     if not found:
         return
-    appt = found[0]
+    appt = next((a for a in found if a.id == appointment_id), found[0])
     if turn.policy.changes_by is ChangesBy.STAFF or appt.deposit_minor > 0:
         reply.add(change_terms(turn, appt))
         reply.handoff = Verdict(Reason.APPOINTMENT_CHANGE, Priority.NORMAL)

@@ -7,11 +7,12 @@ from typing import Protocol
 
 from agent.domain.guards import Verdict
 from agent.domain.intents import Intent
+from agent.domain.outreach import Answered
 from agent.domain.policy import Said
 from agent.domain.speech import Channel
 from agent.domain.state import State
 from agent.settings import ConversationPolicy
-from agent.tools import Toolbox, TurnContext
+from agent.tools import ConsentNote, Toolbox, TurnContext
 from agent.words import Words
 
 
@@ -50,6 +51,13 @@ class Reply:
     intake_done: bool = False
     # Voice: the call can end after this reply.
     hangup: bool = False
+    # A new booking was confirmed this turn (not a move of an existing one).
+    booked: bool = False
+    # The patient answered something outreach sent, or the marketing question.
+    outreach: Answered | None = None
+    consent: ConsentNote | None = None
+    # Which brain answered: "rules", or "llm" when the model's answer stood.
+    brain: str = "rules"
 
     def add(self, *texts: str) -> Reply:
         self.parts.extend(t for t in texts if t)

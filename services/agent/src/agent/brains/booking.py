@@ -343,6 +343,7 @@ async def book(turn: Turn, reply: Reply) -> None:
             s.stage = Stage.BOOKED
             if confirmed is not None:
                 confirmed.confirmation_sent = True
+                reply.booked = True
             reply.add(
                 turn.say(
                     "booked",

@@ -102,6 +102,7 @@ class LlmBrain:
                     raise LlmFailed("no words")
                 if reply.handoff is None:
                     reply.add(completion.content.strip())
+                reply.brain = "llm"
                 return reply
             messages.append(
                 {
@@ -125,6 +126,7 @@ class LlmBrain:
                 )
             if reply.handoff is not None:
                 # The engine words every handoff the same honest way; nothing more to ask the model.
+                reply.brain = "llm"
                 return reply
         raise LlmFailed("too many tool rounds")
 

@@ -39,8 +39,9 @@ class Autonomy(StrEnum):
     DRAFT = "draft"  # shadow: draft for staff, send nothing
 
 
-def autonomy(spa: SpaConfig, now: datetime) -> Autonomy:
-    mode = spa.policies.agent_autonomy
+def autonomy(spa: SpaConfig, now: datetime, chosen: AgentAutonomy | None = None) -> Autonomy:
+    """`chosen`: as a manager last set it in the console, over the spa file's setting."""
+    mode = chosen or spa.policies.agent_autonomy
     if mode is AgentAutonomy.SHADOW:
         return Autonomy.DRAFT
     if mode is AgentAutonomy.AFTER_HOURS and is_open(spa, now):

@@ -92,6 +92,8 @@ class Handoff:
     reason: str
     priority: str
     at: datetime
+    # The staff member who claimed it in the console, once one has.
+    claimed_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "at": self.at.isoformat()}
@@ -114,6 +116,32 @@ class PolicyTold:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> PolicyTold:
         return cls(**{**raw, "at": datetime.fromisoformat(raw["at"])})
+
+
+@dataclass
+class Outreach:
+    """What outreach sent the patient and what an answer to it means (`outreach.sent`)."""
+
+    job_id: str
+    kind: str
+    # confirm_or_reschedule, accept, choose_slot, check_in
+    expects: str
+    sent_at: datetime
+    offer_id: str = ""
+    choices: int = 0
+    appointment_id: str = ""
+    service_id: str = ""
+    # Not yet read against a text: the patient's next text is taken as the answer first.
+    fresh: bool = True
+    # ACCEPT or CHOOSE said: outreach is holding the slot, and its booking joins this thread.
+    accepted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "sent_at": self.sent_at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Outreach:
+        return cls(**{**raw, "sent_at": datetime.fromisoformat(raw["sent_at"])})
 
 
 @dataclass
@@ -154,6 +182,8 @@ class State:
     channel: str = "sms"
     # What the LLM brain has seen: the caller's words and the replies, newest last.
     llm_history: list[dict[str, str]] = field(default_factory=list)
+    # The latest thing the spa sent on its own that asks for an answer (a reminder, an offer).
+    outreach: Outreach | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -186,6 +216,7 @@ class State:
             "unclear_turns": self.unclear_turns,
             "channel": self.channel,
             "llm_history": self.llm_history,
+            "outreach": self.outreach.to_dict() if self.outreach else None,
         }
 
     @classmethod
@@ -225,6 +256,7 @@ class State:
             unclear_turns=int(raw.get("unclear_turns", 0)),
             channel=raw.get("channel", "sms"),
             llm_history=list(raw.get("llm_history", ())),
+            outreach=Outreach.from_dict(raw["outreach"]) if raw.get("outreach") else None,
         )
 
     @property

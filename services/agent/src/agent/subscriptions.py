@@ -1,0 +1,73 @@
+"""What the agent listens to, and how much of it at once.
+
+Patients' texts are handled several at a time (each holds a pool connection for
+its turn), keyed by the conversation they belong to, so one patient's texts are
+still answered one after the other, in the order they arrived. Across replicas,
+and against booking events and calls on the same conversation, the conversation
+row's lock (`FOR UPDATE`) does the same. The rest arrive a few per booking or per
+staff action and run one at a time, in stream order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from agent.handlers import BookingHandlers, OutreachSentHandler, SmsReceivedHandler
+from agent.staff import StaffHandlers
+from medspa.events.v1 import telephony_pb2
+from medspa_kit.consumer import Consumer, OrderKey
+from medspa_kit.crypto import FieldCipher, KeyringError, Purpose
+from medspa_kit.envelope import Envelope
+
+DEPOSIT_NOTICES = ("deposit.paid", "deposit.refunded", "deposit.forfeited", "deposit.credited")
+BOOKING_CHANGES = ("booking.held", "booking.confirmed", "booking.cancelled", "booking.rescheduled")
+
+
+def conversation_key(cipher: FieldCipher) -> OrderKey:
+    """A text's conversation: the spa and the sender's blind index (never the number itself,
+    which must not sit in memory as a key anything could log)."""
+
+    def key(envelope: Envelope, message: Message) -> str:
+        assert isinstance(message, telephony_pb2.SmsReceived)
+        try:
+            phone = cipher.open(message.from_phone, Purpose.PHONE)
+        except KeyringError:
+            # The handler fails on it too, and says so; it needs no order.
+            return envelope.id
+        index: bytes = cipher.blind_index(phone, Purpose.PHONE)
+        return f"{envelope.spa_id}:{index.hex()}"
+
+    return key
+
+
+@dataclass(frozen=True)
+class Subscriptions:
+    sms: SmsReceivedHandler
+    booking: BookingHandlers
+    staff: StaffHandlers
+    outreach: OutreachSentHandler
+
+    def register(self, consumer: Consumer, cipher: FieldCipher, *, texts_at_once: int) -> None:
+        consumer.register(
+            "evt",
+            "sms.received",
+            self.sms,
+            concurrency=texts_at_once,
+            order_key=conversation_key(cipher),
+        )
+        booking, staff = self.booking, self.staff
+        consumer.register("evt", "deposit.requested", booking.deposit_requested)
+        consumer.register("evt", "deposit.expired", booking.deposit_expired)
+        for name in DEPOSIT_NOTICES:
+            consumer.register("evt", name, booking.deposit_notice)
+        for name in BOOKING_CHANGES:
+            consumer.register("evt", name, booking.booking_changed)
+        consumer.register("evt", "outreach.sent", self.outreach)
+        consumer.register("evt", "autonomy.changed", staff.autonomy_changed)
+        consumer.register("evt", "handoff.claimed", staff.handoff_claimed)
+        consumer.register("evt", "handoff.resolved", staff.handoff_resolved)
+        consumer.register("evt", "conversation.paused", staff.paused)
+        consumer.register("evt", "staff.replied", staff.staff_replied)
+        consumer.register("evt", "draft.reviewed", staff.draft_reviewed)
