@@ -32,7 +32,9 @@ SERVICES = ("sandbox", "scheduler", "telephony", "agent", "payments")
 @asynccontextmanager
 async def running_stack(
     extra_env: dict[str, str] | None = None,
+    service_env: dict[str, dict[str, str]] | None = None,
 ) -> AsyncIterator[tuple[System, Stack]]:
+    """`extra_env` goes to every service, `service_env` to the one it is keyed by."""
     nats_handle = await ensure_nats(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
     pg_handle = await ensure_postgres(
         os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -44,8 +46,9 @@ async def running_stack(
     await ensure_streams(nc.jetstream(), namespace)
     with tempfile.TemporaryDirectory(prefix="agent-eval-") as tmp:
         system = build_system(Path(tmp), nats_handle.url, database_url, namespace)
-        for process in system.processes.values():
+        for name, process in system.processes.items():
             process.env.update(extra_env or {})
+            process.env.update((service_env or {}).get(name, {}))
         try:
             await system.start(*SERVICES)
             yield (

@@ -99,8 +99,9 @@ class ConsentRetry:
     async def retry_once(self) -> dict[ConsentState, int]:
         """One batch of due answers; how many ended in each state."""
         counts = dict.fromkeys(ConsentState, 0)
+        now = self._clock()
         async with self._pool.acquire() as conn, conn.transaction():
-            due = await self._records.pending_consents(conn, self._clock(), CONSENT_BATCH)
+            due = await self._records.pending_consents(conn, now, CONSENT_BATCH)
             for pending in due:
                 try:
                     await self._calendar.set_marketing_consent(pending.request)
@@ -110,7 +111,9 @@ class ConsentRetry:
                 except CalendarRefused:
                     state = ConsentState.REFUSED
                 wait = CONSENT_RETRY[min(pending.attempts, len(CONSENT_RETRY)) - 1]
-                await self._records.consent_tried(conn, pending.request.request_id, state, wait)
+                await self._records.consent_tried(
+                    conn, pending.request.request_id, state, now, wait
+                )
                 counts[state] += 1
         if any(counts.values()):
             log.info("marketing answers retried", extra={k.value: n for k, n in counts.items()})

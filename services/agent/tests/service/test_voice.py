@@ -86,6 +86,8 @@ async def test_a_call_books_with_short_speakable_replies(wired, phone) -> None:
     assert "48 hours" in policy and "Shall I book it?" in policy and speakable(policy)
     booked, reply = await call.say("yes please")
     assert "booked" in booked and speakable(booked)
+    # Never the marketing question on a call.
+    assert "specials" not in booked
     assert reply.conversation_id == await wired[0].conversation_id(phone)
 
 

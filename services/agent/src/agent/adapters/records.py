@@ -135,9 +135,10 @@ class Records:
         request = note.request
         await conn.execute(
             "INSERT INTO marketing_consents (request_id, spa_id, conversation_id, patient_id,"
-            " phone_enc, granted, channel, wording_ref, answered_at, state, recorded_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-            " CASE WHEN $10 = 'recorded' THEN now() END) ON CONFLICT (request_id) DO NOTHING",
+            " phone_enc, granted, channel, wording_ref, answered_at, state, recorded_at,"
+            " next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10,"
+            " CASE WHEN $10 = 'recorded' THEN $9::timestamptz END, $9::timestamptz)"
+            " ON CONFLICT (request_id) DO NOTHING",
             request.request_id,
             request.spa_id,
             conversation_id,
@@ -206,13 +207,16 @@ class Records:
         conn: asyncpg.Connection,
         request_id: str,
         state: ConsentState,
+        now: datetime,
         retry_in: timedelta,
     ) -> None:
         await conn.execute(
             "UPDATE marketing_consents SET state = $2, attempts = attempts + 1,"
-            " next_attempt_at = now() + $3,"
-            " recorded_at = CASE WHEN $2 = 'recorded' THEN now() END WHERE request_id = $1",
+            " next_attempt_at = $3::timestamptz + $4::interval,"
+            " recorded_at = CASE WHEN $2 = 'recorded' THEN $3::timestamptz END"
+            " WHERE request_id = $1",
             request_id,
             state.value,
+            now,
             retry_in,
         )

@@ -13,9 +13,9 @@ from agent.brains.base import Reply, Turn
 from agent.domain import intents
 from agent.domain.intents import Intent
 from agent.domain.outreach import Answer, Answered, Expects, answerable, read_reply
+from agent.domain.questions import looks_like_question
 from agent.domain.speech import Channel, spoken_list
 from agent.domain.state import Stage
-from agent.domain.questions import looks_like_question
 from agent.domain.text import tokens, yes_or_no
 
 MARKETING = "marketing_consent"
