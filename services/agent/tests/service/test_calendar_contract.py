@@ -14,7 +14,15 @@ from fakes import FakeCalendar, new_phone
 
 from agent.adapters.calendar_grpc import GrpcCalendar
 from agent.domain.state import Offer
-from agent.ports import Calendar, HoldRequest, SlotSearch, SlotUnavailable
+from agent.ports import (
+    Calendar,
+    CalendarRefused,
+    CalendarUnavailable,
+    ConsentRequest,
+    HoldRequest,
+    SlotSearch,
+    SlotUnavailable,
+)
 from tests.integration.system import Process, free_port
 
 pytestmark = pytest.mark.integration
@@ -117,3 +125,32 @@ async def test_filler_for_a_new_patient_needs_a_consultation_first(calendar: Cal
         await calendar.hold(request)
     assert refused.value.reason == "consult_required"
     assert {a.service_id for a in refused.value.alternatives} == {"injectables-consult"}
+
+
+async def test_marketing_consent_is_recorded_for_a_known_patient_only(calendar: Calendar) -> None:
+    slot = (await openings(calendar, "hydrafacial"))[-2]
+    phone = a_phone()
+    held = await calendar.hold(
+        HoldRequest(SPA, f"hold-{uuid.uuid4()}", slot, phone, "Consent Test", "c")
+    )
+    answer = ConsentRequest(
+        SPA, f"consent-{uuid.uuid4()}", True, "sms", "agent.marketing.ask@en-US",
+        patient_id=held.patient_id,
+    )  # fmt: skip
+    try:
+        await calendar.set_marketing_consent(answer)
+    except CalendarUnavailable:
+        pytest.skip("this scheduler does not serve SetMarketingConsent yet")
+    await calendar.set_marketing_consent(answer)  # idempotent by request id
+    by_phone = ConsentRequest(
+        SPA, f"consent-{uuid.uuid4()}", False, "sms", "agent.marketing.ask@en-US", phone=phone
+    )
+    await calendar.set_marketing_consent(by_phone)
+    with pytest.raises(CalendarRefused):
+        await calendar.set_marketing_consent(
+            ConsentRequest(
+                SPA, f"consent-{uuid.uuid4()}", True, "sms", "agent.marketing.ask@en-US",
+                patient_id=str(uuid.uuid4()),
+            )
+        )  # fmt: skip
+    await calendar.cancel(SPA, held.id, f"cancel-{held.id}", "contract test")
