@@ -18,6 +18,7 @@ import asyncpg
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from console import metrics
 from console.adapters import live
 from console.adapters.audit_trail import viewed
 from console.adapters.conversations import ConversationStore
@@ -105,13 +106,15 @@ class Actions:
 
     async def claim(self, conn: asyncpg.Connection, who: Principal, handoff_id: str) -> None:
         now = self.clock()
-        if not await self.inbox.claim(conn, who.spa_id, handoff_id, who.staff_id, now):
+        claimed = await self.inbox.claim(conn, who.spa_id, handoff_id, who.staff_id, now)
+        if claimed is None:
             existing = await self.inbox.handoff(conn, who.spa_id, handoff_id)
             if existing is None:
                 raise NotFound(handoff_id)
             if existing.claimed_by == who.staff_id and existing.status == "claimed":
                 return
             raise Conflict("handoff.already_claimed")
+        metrics.claimed(claimed.priority, claimed.requested_at, now)
         handoff = await self.inbox.handoff(conn, who.spa_id, handoff_id)
         assert handoff is not None
         await self._say(
@@ -181,7 +184,9 @@ class Actions:
         )
         handoffs = await self.inbox.open_handoffs_of(conn, who.spa_id, conversation_id)
         for handoff_id in handoffs:
-            if await self.inbox.claim(conn, who.spa_id, handoff_id, who.staff_id, now):
+            claimed = await self.inbox.claim(conn, who.spa_id, handoff_id, who.staff_id, now)
+            if claimed is not None:
+                metrics.claimed(claimed.priority, claimed.requested_at, now)
                 await self._say(
                     conn,
                     who.spa_id,
@@ -227,13 +232,17 @@ class Actions:
         hand_back: bool,
     ) -> None:
         now = self.clock()
-        conversation_id = await self.inbox.resolve(
+        resolved = await self.inbox.resolve(
             conn, who.spa_id, handoff_id, who.staff_id, resolution.value, hand_back, now
         )
-        if conversation_id is None:
+        if resolved is None:
             if await self.inbox.handoff(conn, who.spa_id, handoff_id) is None:
                 raise NotFound(handoff_id)
             raise Conflict("handoff.resolved")
+        conversation_id, claimed = resolved
+        if claimed is not None:
+            # Resolved without a claim first: taking it up and closing it were one act.
+            metrics.claimed(claimed.priority, claimed.requested_at, now)
         await self._say(
             conn,
             who.spa_id,

@@ -14,7 +14,9 @@ from console.adapters.conversations import ConversationView, TurnView
 from console.adapters.inbox import CallbackView, DraftView, HandoffView
 from console.auth.principal import Principal
 from console.domain.report import Figures, PeriodKind, period_of
-from console.ports import AppointmentInfo, ProviderInfo
+from console.domain.roles import Permission
+from console.domain.waitlist import LINE_READ, window
+from console.ports import AppointmentInfo, ProviderInfo, WaitlistEntryInfo
 from console.web.context import Console
 
 HANDOFF_FIELDS = ["summary", "phone", "captured"]
@@ -136,6 +138,34 @@ async def patient_history(
             )
         )
     return sorted(found, key=lambda a: a.start, reverse=True)
+
+
+@dataclass(frozen=True)
+class WaitlistPage:
+    entries: list[WaitlistEntryInfo]
+    # patient id -> name, for the roles that may see patients (and only names on file).
+    names: dict[str, str]
+    next_offset: int | None
+
+
+async def waitlist(
+    console: Console, who: Principal, service_id: str, limit: int, offset: int, purpose: str
+) -> WaitlistPage:
+    """Who waits for what, first come first. Entries name patients by id; their names are
+    looked up only for a role that may see patients, and that view is audited (one row per
+    patient shown) before the names are handed out."""
+    span = window(limit, offset)
+    if span.start >= LINE_READ:
+        return WaitlistPage([], {}, None)
+    found = await console.calendar.waitlist(who.spa_id, service_id=service_id, max_results=span.ask)
+    entries = found[span.start : span.stop]
+    names: dict[str, str] = {}
+    if entries and who.can(Permission.PATIENT_HISTORY):
+        patients = list(dict.fromkeys(e.patient_id for e in entries))
+        names = await console.calendar.patient_names(who.spa_id, patients, f"console {purpose}")
+        async with console.db() as conn, conn.transaction():
+            await viewed(conn, who, "patient", patients, ["name", "waitlist"], purpose)
+    return WaitlistPage(entries, names, span.next_offset(len(found)))
 
 
 async def figures(console: Console, spa_id: str, kind: PeriodKind, day: date) -> Figures:

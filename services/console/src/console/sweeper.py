@@ -16,7 +16,9 @@ from datetime import datetime
 
 import asyncpg
 
+from console import metrics
 from console.adapters import live
+from console.domain.deadlines import RANK_NAME
 from medspa.commands.v1 import commands_pb2
 from medspa_kit import outbox
 from medspa_kit.catalog import Catalog
@@ -37,6 +39,8 @@ BREACHES = (
     " ON CONFLICT (spa_id, kind, subject_id) DO NOTHING"
     " RETURNING id, spa_id, kind, subject_id"
 )
+# Every spa's handoffs nobody has claimed yet, for the gauge (a partial index keeps it cheap).
+OPEN_HANDOFFS = "SELECT priority, count(*) AS n FROM handoffs WHERE status = 'open' GROUP BY 1"
 
 
 class DeadlineSweeper:
@@ -65,9 +69,21 @@ class DeadlineSweeper:
             for alert in raised:
                 await live.announce(conn, alert["spa_id"], "alert", str(alert["id"]))
                 await self._text_manager(conn, alert)
+        for alert in raised:
+            metrics.DEADLINE_BREACHES.labels(alert["kind"]).inc()
         if raised:
             log.warning("deadlines breached", extra={"count": len(raised)})
         return len(raised)
+
+    async def measure(self) -> None:
+        """Set the open-handoffs gauge from the table."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(OPEN_HANDOFFS)
+        counts: dict[str, int] = {}
+        for row in rows:
+            name = RANK_NAME.get(row["priority"], "normal")
+            counts[name] = counts.get(name, 0) + row["n"]
+        metrics.open_handoffs(counts)
 
     async def _text_manager(self, conn: asyncpg.Connection, alert: asyncpg.Record) -> None:
         blob = await conn.fetchval(
@@ -100,6 +116,7 @@ class DeadlineSweeper:
         while not stop.is_set():
             try:
                 await self.sweep()
+                await self.measure()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 # The database is briefly away: the next sweep raises what this one missed.
                 log.warning(

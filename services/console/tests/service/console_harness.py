@@ -30,7 +30,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from console.auth.passwords import Passwords
 from console.domain.roles import Role
 from console.main import build
-from console.ports import AppointmentInfo, ProviderInfo
+from console.ports import AppointmentInfo, ProviderInfo, WaitlistEntryInfo
 from console.settings import ConsoleSettings
 from medspa_kit.crypto import FieldCipher, dev_keyring
 from medspa_kit.db import create_pool
@@ -75,7 +75,11 @@ class FakeCalendar:
 
     providers_: list[ProviderInfo] = field(default_factory=list)
     appointments_: list[AppointmentInfo] = field(default_factory=list)
+    waitlist_: list[WaitlistEntryInfo] = field(default_factory=list)
+    # patient id -> name on file.
+    names_: dict[str, str] = field(default_factory=dict)
     queries: list[dict[str, Any]] = field(default_factory=list)
+    name_reads: list[tuple[list[str], str]] = field(default_factory=list)
 
     async def providers(self, spa_id: str) -> list[ProviderInfo]:
         return self.providers_
@@ -88,6 +92,23 @@ class FakeCalendar:
         if query.get("start") is not None:
             found = [a for a in found if query["start"] <= a.start < query["end"]]
         return found
+
+    async def waitlist(
+        self, spa_id: str, *, service_id: str = "", max_results: int = 0
+    ) -> list[WaitlistEntryInfo]:
+        """As the scheduler answers: waiting entries oldest first, at most max_results (its
+        default 100 for 0)."""
+        self.queries.append({"waitlist": service_id, "max_results": max_results})
+        found = sorted(self.waitlist_, key=lambda e: (e.waiting_since, e.id))
+        if service_id:
+            found = [e for e in found if e.service_id == service_id]
+        return found[: max_results or 100]
+
+    async def patient_names(
+        self, spa_id: str, patient_ids: list[str], purpose: str
+    ) -> dict[str, str]:
+        self.name_reads.append((list(patient_ids), purpose))
+        return {p: self.names_[p] for p in patient_ids if p in self.names_}
 
     async def close(self) -> None:
         return None

@@ -103,8 +103,8 @@ async def test_repeated_failures_lock_the_account(console: Console) -> None:
 
 REFUSED = {
     Role.AUDITOR: ["/v1/handoffs", "/v1/conversations", "/v1/drafts", "/v1/callbacks",
-                   "/v1/appointments", "/v1/reports/summary", "/v1/settings/autonomy",
-                   "/v1/accounts", "/v1/stream"],
+                   "/v1/appointments", "/v1/waitlist", "/v1/reports/summary",
+                   "/v1/settings/autonomy", "/v1/accounts", "/v1/stream"],
     Role.FRONT_DESK: ["/v1/audit", "/v1/reports/summary", "/v1/settings/autonomy",
                       "/v1/accounts"],
     Role.PROVIDER: ["/v1/audit", "/v1/drafts", "/v1/callbacks", "/v1/settings/autonomy",

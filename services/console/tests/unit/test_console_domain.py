@@ -15,6 +15,9 @@ from console.domain.deadlines import Standing, handoff_due, standing, waited
 from console.domain.lockout import LockoutPolicy
 from console.domain.report import Figures, PeriodKind, Source, attribute, money, period_of
 from console.domain.roles import PERMISSIONS, Permission, Role, allowed
+from console.domain.waitlist import LINE_READ, describe, window
+from console.ports import Wishes
+from medspa_kit.catalog import Catalog
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 LA = ZoneInfo("America/Los_Angeles")
@@ -122,3 +125,36 @@ def test_charts_escape_their_words_and_scale_to_the_largest_bar() -> None:
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     widths = [int(w) for w in re.findall(r'<rect [^>]*width="(\d+)"', svg)]
     assert widths[0] == 2 * widths[1]
+
+
+def test_wishes_in_words_in_the_spas_zone() -> None:
+    say = Catalog.load("console").say
+    assert describe(Wishes(), LA, say) == "any time"
+    weekday_mornings = Wishes(days_of_week=(5, 1, 2, 3, 4), parts_of_day=("morning", "evening"))
+    assert describe(weekday_mornings, LA, say) == "weekdays, mornings or evenings"
+    late = Wishes(
+        days_of_week=(6, 7), earliest_time="16:00",
+        # 07:00 UTC on Nov 24 is still Nov 23 in Los Angeles.
+        not_after=datetime(2026, 11, 24, 7, 0, tzinfo=UTC),
+    )  # fmt: skip
+    assert describe(late, LA, say) == "weekends, from 16:00, until Nov 23"
+    assert describe(Wishes(days_of_week=(2, 4), latest_time="12:00"), LA, say) == (
+        "Tue, Thu, done by 12:00"
+    )
+
+
+@given(st.integers(1, 200), st.integers(0, 2_000), st.integers(0, 700))
+def test_waitlist_pages_never_ask_past_what_the_scheduler_answers(
+    limit: int, offset: int, line: int
+) -> None:
+    span = window(limit, offset)
+    assert 1 <= span.ask <= LINE_READ
+    answered = min(line, span.ask)
+    shown = max(min(answered, span.stop) - span.start, 0)
+    assert shown <= limit
+    following = span.next_offset(answered)
+    if following is not None:
+        # A next page starts right after this one and has at least one entry in it.
+        assert following == offset + limit and line > following
+    else:
+        assert line <= span.stop or span.stop == LINE_READ

@@ -35,6 +35,14 @@ class NewHandoff:
 
 
 @dataclass(frozen=True)
+class Claimed:
+    """A handoff staff took up just now: how long it had waited, for the response metric."""
+
+    priority: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class HandoffView:
     id: str
     conversation_id: str
@@ -181,16 +189,19 @@ class InboxStore:
 
     async def claim(
         self, conn: asyncpg.Connection, spa_id: str, handoff_id: str, staff_id: str, now: datetime
-    ) -> bool:
-        row = await conn.fetchval(
+    ) -> Claimed | None:
+        """None when it was not open (claimed by someone, resolved, or unknown)."""
+        row = await conn.fetchrow(
             "UPDATE handoffs SET status = 'claimed', claimed_by = $3, claimed_at = $4"
-            " WHERE spa_id = $1 AND id = $2 AND status = 'open' RETURNING true",
+            " WHERE spa_id = $1 AND id = $2 AND status = 'open' RETURNING priority, requested_at",
             spa_id,
             handoff_id,
             uuid.UUID(staff_id),
             now,
         )
-        return bool(row)
+        if row is None:
+            return None
+        return Claimed(RANK_NAME.get(row["priority"], "normal"), row["requested_at"])
 
     async def responded(
         self, conn: asyncpg.Connection, spa_id: str, handoff_ids: list[str], now: datetime
@@ -213,14 +224,19 @@ class InboxStore:
         resolution: str,
         returned_to_agent: bool,
         now: datetime,
-    ) -> str | None:
-        """The conversation id when this resolved it; None when it was already resolved."""
-        value: str | None = await conn.fetchval(
-            "UPDATE handoffs SET status = 'resolved', resolved_by = $3, resolved_at = $4,"
+    ) -> tuple[str, Claimed | None] | None:
+        """The conversation id when this resolved it, and the claim when nobody had claimed
+        it before; None when it was already resolved."""
+        row = await conn.fetchrow(
+            "UPDATE handoffs h SET status = 'resolved', resolved_by = $3, resolved_at = $4,"
             " resolution = $5, returned_to_agent = $6,"
-            " claimed_by = coalesce(claimed_by, $3), claimed_at = coalesce(claimed_at, $4),"
-            " first_response_at = coalesce(first_response_at, $4)"
-            " WHERE spa_id = $1 AND id = $2 AND status <> 'resolved' RETURNING conversation_id",
+            " claimed_by = coalesce(h.claimed_by, $3), claimed_at = coalesce(h.claimed_at, $4),"
+            " first_response_at = coalesce(h.first_response_at, $4)"
+            " FROM (SELECT spa_id, id, claimed_at FROM handoffs WHERE spa_id = $1 AND id = $2"
+            " FOR UPDATE) before"
+            " WHERE h.spa_id = before.spa_id AND h.id = before.id AND h.status <> 'resolved'"
+            " RETURNING h.conversation_id, h.priority, h.requested_at,"
+            " before.claimed_at IS NULL AS unclaimed",
             spa_id,
             handoff_id,
             uuid.UUID(staff_id),
@@ -228,7 +244,14 @@ class InboxStore:
             resolution,
             returned_to_agent,
         )
-        return value
+        if row is None:
+            return None
+        claimed = (
+            Claimed(RANK_NAME.get(row["priority"], "normal"), row["requested_at"])
+            if row["unclaimed"]
+            else None
+        )
+        return row["conversation_id"], claimed
 
     def _handoff(self, r: asyncpg.Record) -> HandoffView:
         dec = self.cipher.decrypt

@@ -62,6 +62,29 @@ async def appointments(
     return [views.appointment(a) for a in found]
 
 
+@router.get("/waitlist", response_model=schemas.Page[schemas.WaitlistEntry], tags=["calendar"])
+async def waitlist(
+    request: Request,
+    service_id: Annotated[str | None, Query(pattern=schemas.ID_PATTERN)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    who: Principal = Api(Permission.CALENDAR_READ),
+) -> schemas.Page[schemas.WaitlistEntry]:
+    """Patients waiting for a slot, first come first, with their wishes; one service's line
+    with `service_id`. Names only for roles that may see patients (each view audited).
+    Pages through the first 500 in line."""
+    console = console_of(request)
+    spa = console.spa(who.spa_id)
+    if service_id and service_id not in {s.id for s in spa.services}:
+        raise HTTPException(422, detail="unknown service")
+    found = await reads.waitlist(console, who, service_id or "", limit, offset, "api")
+    now = console.clock()
+    return schemas.Page[schemas.WaitlistEntry](
+        items=[views.waitlist_entry(e, spa, found.names, now, console.say) for e in found.entries],
+        limit=limit, offset=offset, next_offset=found.next_offset,
+    )  # fmt: skip
+
+
 @router.get("/reports/summary", response_model=schemas.Summary, tags=["reports"])
 async def summary(
     request: Request,

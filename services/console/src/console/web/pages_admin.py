@@ -22,6 +22,7 @@ from console.domain.report import Figures, PeriodKind, Source, money
 from console.domain.roles import Permission as P
 from console.domain.roles import Role
 from console.ports import CalendarUnavailable
+from console.web import views
 from console.web.api_admin import autonomy_of
 from console.web.context import console_of
 from console.web.pages import back, render
@@ -31,15 +32,21 @@ router = APIRouter(include_in_schema=False)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
+# The calendar page shows this many of the first in line; the API pages through the rest.
+WAITLIST_SHOWN = 200
+
+
 @router.get("/calendar", response_class=HTMLResponse)
 async def calendar(
     request: Request, day: date | None = None, phone: Annotated[str, Query(max_length=20)] = "",
+    service: Annotated[str, Query(max_length=100)] = "",
     who: Principal = Page(P.CALENDAR_READ),
 ) -> Response:  # fmt: skip
     console = console_of(request)
     day = day or reads.today(console, who.spa_id)
     context: dict[str, Any] = {"day": day, "phone": phone, "prev": day - timedelta(days=1),
                                "next": day + timedelta(days=1)}  # fmt: skip
+    context.update(await _waitlist(request, who, service))
     try:
         providers, appointments = await reads.day_calendar(console, who, day)
         context["columns"] = [
@@ -57,6 +64,28 @@ async def calendar(
             conn, who.spa_id, reads.day_bounds(console, who.spa_id, day)[0], 50
         )
     return render(request, who, "calendar.html", **context)
+
+
+async def _waitlist(request: Request, who: Principal, service: str) -> dict[str, Any]:
+    """The waitlist by service, first come first within each; one service's with `service`."""
+    console = console_of(request)
+    spa = console.spa(who.spa_id)
+    services = sorted(spa.services, key=lambda s: s.name)
+    chosen = service if service in {s.id for s in services} else ""
+    context: dict[str, Any] = {"waitlist_services": services, "waitlist_service": chosen}
+    try:
+        found = await reads.waitlist(console, who, chosen, WAITLIST_SHOWN, 0, "calendar waitlist")
+    except CalendarUnavailable:
+        context["waitlist_unavailable"] = console.say("calendar.unavailable")
+        return context
+    now = console.clock()
+    groups: dict[str, list[Any]] = {}
+    for entry in found.entries:
+        view = views.waitlist_entry(entry, spa, found.names, now, console.say)
+        groups.setdefault(view.service_name, []).append(view)
+    context["waitlist"] = sorted(groups.items())
+    context["waitlist_more"] = found.next_offset is not None
+    return context
 
 
 def _charts(f: Figures, t: Any) -> list[Any]:

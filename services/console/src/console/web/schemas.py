@@ -150,6 +150,37 @@ class Appointment(BaseModel):
     conversation_id: str
 
 
+class WaitlistWishes(BaseModel):
+    # ISO weekdays, 1 = Monday .. 7 = Sunday; empty: any day.
+    days_of_week: list[int]
+    # Empty: any part of the day.
+    parts_of_day: list[Literal["morning", "afternoon", "evening"]]
+    # The spa's wall clock, "HH:MM": the visit starts at or after, and ends by.
+    earliest_time: str | None
+    latest_time: str | None
+    # Only slots starting in [not_before, not_after); the entry lapses at not_after.
+    not_before: datetime | None
+    not_after: datetime | None
+    # The same in words, in the spa's zone.
+    summary: str
+
+
+class WaitlistEntry(BaseModel):
+    id: str
+    service_id: str
+    service_name: str
+    # null: any provider.
+    provider_id: str | None
+    provider_name: str | None
+    patient_id: str
+    # Only for roles that may see patients (each view audited); null otherwise, or when the
+    # calendar has no name on file.
+    patient_name: str | None
+    waiting_since: datetime
+    waited: str
+    wishes: WaitlistWishes
+
+
 class Summary(BaseModel):
     period: Literal["week", "month"]
     first_day: str

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from console.adapters.conversations import ConversationView, TurnView
 from console.adapters.inbox import AlertView, CallbackView, DraftView, HandoffView
 from console.domain.deadlines import standing, waited
-from console.ports import AppointmentInfo
+from console.domain.waitlist import describe
+from console.ports import AppointmentInfo, WaitlistEntryInfo
 from console.web import schemas
+from spa_config import SpaConfig
 
 
 def deadline(
@@ -92,3 +95,26 @@ def alert(a: AlertView) -> schemas.Alert:
 
 def appointment(a: AppointmentInfo) -> schemas.Appointment:
     return schemas.Appointment(**a.__dict__)
+
+
+def waitlist_entry(
+    e: WaitlistEntryInfo, spa: SpaConfig, names: dict[str, str], now: datetime,
+    say: Callable[..., str],
+) -> schemas.WaitlistEntry:  # fmt: skip
+    """Service and provider named from the spa's own configuration (the id when unknown)."""
+    services = {s.id: s.name for s in spa.services}
+    providers = {p.id: p.name for p in spa.providers}
+    w = e.wishes
+    return schemas.WaitlistEntry(
+        id=e.id, service_id=e.service_id, service_name=services.get(e.service_id, e.service_id),
+        provider_id=e.provider_id or None,
+        provider_name=providers.get(e.provider_id, e.provider_id) if e.provider_id else None,
+        patient_id=e.patient_id, patient_name=names.get(e.patient_id),
+        waiting_since=e.waiting_since, waited=waited(e.waiting_since, now),
+        wishes=schemas.WaitlistWishes(
+            days_of_week=list(w.days_of_week), parts_of_day=list(w.parts_of_day),  # type: ignore[arg-type]
+            earliest_time=w.earliest_time or None, latest_time=w.latest_time or None,
+            not_before=w.not_before, not_after=w.not_after,
+            summary=describe(w, spa.tz, say),
+        ),
+    )  # fmt: skip
