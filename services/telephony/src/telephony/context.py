@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,6 +14,9 @@ from medspa_kit.catalog import Catalog
 from medspa_kit.crypto import FieldCipher
 from medspa_kit.envelope import Envelope
 from spa_config import SpaDirectory
+from telephony.adapters.batching import BatchWriter
+from telephony.adapters.calls_store import CallFacts
+from telephony.adapters.inbound_texts import RelayedText
 from telephony.adapters.optouts_store import OptOuts
 from telephony.adapters.voice_agent import VoiceAgent
 from telephony.domain.flood import FloodGuard
@@ -32,7 +35,6 @@ class VoicePolicy:
     gather_timeout_s: int
     max_misses: int
     min_confidence: float
-    staff_first_seconds: Mapping[str, int]
     transfer_ring_seconds: int
     whisper_accept_seconds: int
 
@@ -49,6 +51,10 @@ class Edge:
     optouts: OptOuts
     sms_flood: FloodGuard
     call_flood: FloodGuard
+    # Ordinary inbound texts, written many to a statement; True when new, False for a retry.
+    inbound_texts: BatchWriter[RelayedText, bool]
+    # The calls this replica is serving (see `CallFacts`).
+    call_facts: CallFacts = field(default_factory=CallFacts)
     clock: Callable[[], datetime] = field(default=utc_now)
 
     async def publish(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from medspa_kit.catalog import Catalog
 from medspa_kit.runtime import Runtime, main_entry, run_service
+from telephony.adapters import inbound_texts
+from telephony.adapters.batching import BatchWriter
 from telephony.adapters.optouts_store import OptOuts
 from telephony.adapters.twilio_rest import TwilioGateway, build_client
 from telephony.adapters.voice_agent import VoiceAgent
@@ -24,7 +26,6 @@ def voice_policy(settings: TelephonySettings) -> VoicePolicy:
         gather_timeout_s=settings.gather_timeout_s,
         max_misses=settings.max_misses,
         min_confidence=settings.min_confidence,
-        staff_first_seconds=dict(settings.staff_first_seconds),
         transfer_ring_seconds=settings.transfer_ring_seconds,
         whisper_accept_seconds=settings.whisper_accept_seconds,
     )
@@ -56,6 +57,13 @@ async def serve(settings: TelephonySettings) -> None:
             budget_s=settings.turn_deadline_s * (settings.max_fillers + 1) + 5.0,
         )
         runtime.closers.append(agent.close)
+        texts = BatchWriter(
+            runtime.pool,
+            lambda conn, batch: inbound_texts.write(conn, batch, settings.bus_namespace),
+            key=lambda text: text.sid,
+            name="inbound-texts",
+        )
+        runtime.closers.append(texts.close)
         app.state.script = Script(catalog, policy)
         app.state.edge = Edge(
             pool=runtime.pool,
@@ -72,6 +80,7 @@ async def serve(settings: TelephonySettings) -> None:
             call_flood=FloodGuard(
                 burst=settings.call_flood_burst, per_second=settings.call_flood_per_hour / 3600
             ),
+            inbound_texts=texts,
         )
         runtime.consumer.register(
             "cmd",

@@ -19,6 +19,19 @@ TRANSFER = "/twilio/voice/transfer"
 WHISPER = "/twilio/voice/whisper"
 WHISPER_ACCEPT = "/twilio/voice/whisper/accept"
 OUTBOUND = "/twilio/voice/outbound"
+ALL = (
+    SMS,
+    SMS_STATUS,
+    VOICE,
+    VOICE_STATUS,
+    TURN,
+    WAIT,
+    STAFF_FIRST,
+    TRANSFER,
+    WHISPER,
+    WHISPER_ACCEPT,
+    OUTBOUND,
+)
 
 
 def with_query(path: str, **query: str | int) -> str:

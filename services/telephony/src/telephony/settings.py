@@ -45,9 +45,6 @@ class TelephonySettings(CommonSettings):
     max_misses: int = Field(2, ge=1, le=5)
     # Speech recognised below this confidence is asked again (a provider that gives none is trusted).
     min_confidence: float = Field(0.2, ge=0, le=1)
-    # Per spa id, seconds to ring the front desk before the assistant answers; absent: off.
-    # Until the spa configuration carries it, e.g. TELEPHONY_STAFF_FIRST_SECONDS='{"lumen-aesthetics": 15}'.
-    staff_first_seconds: dict[str, int] = Field(default_factory=dict)
     # How long staff phones ring on a warm transfer.
     transfer_ring_seconds: int = Field(20, ge=5, le=120)
     # How long a whisper waits for the staff member to press a key and take the call.

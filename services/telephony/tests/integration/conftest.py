@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -69,7 +68,6 @@ async def world(stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
             "TELEPHONY_PUBLIC_URL": telephony_url,
             "TELEPHONY_TURN_DEADLINE_S": str(TURN_DEADLINE_S),
             "TELEPHONY_MAX_FILLERS": "2",
-            "TELEPHONY_STAFF_FIRST_SECONDS": json.dumps({"ring-spa": 15}),
             "TELEPHONY_TWILIO_TIMEOUT_S": "1.0",
             "TELEPHONY_RETRY_BASE_S": "0.05",
             "TELEPHONY_RETRY_CAP_S": "0.2",

@@ -68,13 +68,17 @@ class Spa:
 
 
 def write_spas(folder: Path, now: datetime) -> dict[str, Spa]:
-    """Test spas made from the demo spa: open now, open with staff-first, closed now,
-    recording calls."""
+    """Test spas made from the demo spa: open now, open with a 15-second staff-first ring,
+    closed now, recording calls."""
     demo = yaml.safe_load(DEMO_SPA.read_text())
     all_day = {day: ["00:00-23:59"] for day in demo["hours"]}
     variants = {
         "open-spa": {"timezone": zone_at_noon(now), "hours": all_day},
-        "ring-spa": {"timezone": zone_at_noon(now), "hours": all_day},
+        "ring-spa": {
+            "timezone": zone_at_noon(now),
+            "hours": all_day,
+            "policies": {**demo.get("policies", {}), "staff_first_ring_seconds": 15},
+        },
         "night-spa": {
             "timezone": zone_at_midnight(now),
             "hours": {day: ["09:00-17:00"] for day in demo["hours"]},

@@ -23,7 +23,6 @@ POLICY = VoicePolicy(
     gather_timeout_s=5,
     max_misses=2,
     min_confidence=0.2,
-    staff_first_seconds={},
     transfer_ring_seconds=20,
     whisper_accept_seconds=8,
 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import asyncpg
 
+from medspa_kit.envelope import Envelope
 from telephony.domain.missed import Phase
 
 
@@ -204,3 +206,95 @@ async def outbound_script(conn: asyncpg.Connection, command_id: str) -> str:
         await conn.fetchval("SELECT script FROM placed_calls WHERE command_id = $1", command_id)
         or ""
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What never changes in a call: enough to ask the agent and owe `call.turn`."""
+
+    spa_id: str
+    phone: bytes  # encrypted
+
+
+class CallFacts:
+    """The facts of the calls this replica is serving, so a turn need not read its call first.
+
+    Filled when a call is answered (or read once, for a call another replica answered);
+    forgotten when the call ends, and the oldest go first past `max_calls`. Only encrypted
+    numbers are kept.
+    """
+
+    def __init__(self, max_calls: int = 10_000) -> None:
+        self._max = max_calls
+        self._facts: dict[str, Facts] = {}
+
+    def get(self, call_sid: str) -> Facts | None:
+        return self._facts.get(call_sid)
+
+    def remember(self, call_sid: str, facts: Facts) -> None:
+        if call_sid not in self._facts and len(self._facts) >= self._max:
+            del self._facts[next(iter(self._facts))]
+        self._facts[call_sid] = facts
+
+    def forget(self, call_sid: str) -> None:
+        self._facts.pop(call_sid, None)
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenTurn:
+    """A turn in which the caller said or pressed something, with the `call.turn` it owes."""
+
+    call_sid: str
+    turn: int
+    heard: bytes  # encrypted
+    spa_id: str
+    event: Envelope
+    trace_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    claimed: bool  # False: Twilio retried the webhook, or the call has ended
+    ended: bool
+
+
+_CLAIM_SPOKEN = """
+WITH claimed AS (
+    UPDATE calls SET turn = $2, heard = $3, caller_turns = caller_turns + 1, misses = 0
+    WHERE call_sid = $1 AND turn < $2 AND status IS NULL
+    RETURNING call_sid
+), owed AS (
+    INSERT INTO outbox (event_id, subject, headers, payload)
+    SELECT $4, $5, $6::jsonb, $7 FROM claimed ON CONFLICT (event_id) DO NOTHING
+), audited AS (
+    INSERT INTO audit_log (spa_id, actor, action, subject_type, subject_id, fields, purpose,
+                           trace_id)
+    SELECT $8, 'telephony', 'receive', 'call', $1, '{transcript}',
+           'relay the caller''s words to the agent', $9
+    FROM claimed
+)
+SELECT EXISTS (SELECT FROM claimed) AS claimed, calls.status IS NOT NULL AS ended,
+       CASE WHEN EXISTS (SELECT FROM claimed)
+            THEN pg_notify('medspa_outbox', current_schema()) END AS woke
+FROM calls WHERE call_sid = $1
+"""
+
+
+async def claim_spoken_turn(
+    conn: asyncpg.Connection, turn: SpokenTurn, namespace: str
+) -> Claimed | None:
+    """Move the call on to a turn in which the caller spoke, owe its `call.turn` and audit it,
+    all in one statement (its own transaction); None for a call that does not exist."""
+    row = await conn.fetchrow(
+        _CLAIM_SPOKEN,
+        turn.call_sid,
+        turn.turn,
+        turn.heard,
+        turn.event.id,
+        turn.event.subject(namespace),
+        json.dumps(turn.event.headers()),
+        turn.event.payload,
+        turn.spa_id,
+        turn.trace_id,
+    )
+    return Claimed(row["claimed"], row["ended"]) if row else None

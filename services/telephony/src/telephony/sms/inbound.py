@@ -4,6 +4,10 @@ STOP and its kin opt out (audited, announced as `optout.changed`, confirmed once
 and UNSTOP opt back in; HELP and INFO answer with the spa's name and number. None of those
 reach the agent. An ordinary text from an opted-out number still does, flagged, so staff can
 read it, while the send path refuses any reply.
+
+Ordinary texts (no keyword: nearly all of them) are written with others arriving at the same
+moment, in one statement (`adapters.inbound_texts`); keywords, which change consent, keep a
+transaction of their own.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from medspa.events.v1 import telephony_pb2
 from medspa_kit import inbox
 from medspa_kit.audit import audit
 from medspa_kit.crypto import Purpose
+from medspa_kit.envelope import Envelope
 from spa_config import SpaConfig
+from telephony.adapters.inbound_texts import INBOX_CONSUMER, RelayedText, current_trace_id
 from telephony.context import SOURCE, Edge
 from telephony.domain.optout import Action, Keyword, classify, decide
+from telephony.metrics import INBOUND, count_message
 from telephony.voice.phrases import written_phone
 
 log = logging.getLogger(__name__)
@@ -39,12 +46,14 @@ class Text:
 
 async def receive(edge: Edge, spa: SpaConfig, text: Text) -> str:
     keyword = classify(text.body)
+    if keyword is None:
+        return await _relay(edge, spa, text)
     now = edge.clock()
     reply = ""
     async with edge.pool.acquire() as conn, conn.transaction():
-        if not await inbox.claim(conn, "twilio.sms", text.sid):
+        if not await inbox.claim(conn, INBOX_CONSUMER, text.sid):
             log.info("duplicate SMS webhook ignored", extra={"sid": text.sid})
-            return _twiml("")
+            return _EMPTY
         opted_out = await edge.optouts.is_opted_out(conn, spa.id, text.sender)
         action = decide(keyword, opted_out)
         if action in (Action.OPT_OUT, Action.OPT_IN):
@@ -65,7 +74,8 @@ async def receive(edge: Edge, spa: SpaConfig, text: Text) -> str:
                 log.warning(
                     "text not relayed: sender over the flood limit", extra={"sid": text.sid}
                 )
-                return _twiml("")
+                count_message(INBOUND, "received")
+                return _EMPTY
             event = telephony_pb2.SmsReceived(
                 spa_id=spa.id,
                 message_sid=text.sid,
@@ -86,9 +96,49 @@ async def receive(edge: Edge, spa: SpaConfig, text: Text) -> str:
                 purpose="relay inbound text to the agent",
                 spa_id=spa.id,
             )
+    count_message(INBOUND, "received")
     log.info("sms received", extra={"sid": text.sid, "spa_id": spa.id, "action": action.value})
     # Twilio already confirmed a keyword it handled itself: a second confirmation would be one too many.
     return _twiml("" if text.twilio_handled else reply)
+
+
+async def _relay(edge: Edge, spa: SpaConfig, text: Text) -> str:
+    """An ordinary text: `sms.received` for the agent, written with its neighbours in time.
+
+    The flood guard is asked before the write, so a retried webhook spends a token too (one
+    of Twilio's few retries, against a burst of ten).
+    """
+    if not edge.sms_flood.allow(f"{spa.id}:{text.sender}", time.monotonic()):
+        log.warning("text not relayed: sender over the flood limit", extra={"sid": text.sid})
+        count_message(INBOUND, "received")
+        return _EMPTY
+    event = telephony_pb2.SmsReceived(
+        spa_id=spa.id,
+        message_sid=text.sid,
+        from_phone=edge.cipher.seal(text.sender, Purpose.PHONE),
+        body=edge.cipher.seal(text.body, Purpose.SMS_BODY),
+        num_media=text.num_media,
+        sender_opted_out=False,
+    )
+    event.received_at.FromDatetime(edge.clock())
+    envelope = Envelope.wrap(spa.id, event, SOURCE, event_id=f"sms-{text.sid}")
+    event.sender_opted_out = True
+    fresh = await edge.inbound_texts.submit(
+        RelayedText(
+            sid=text.sid,
+            spa_id=spa.id,
+            phone_index=edge.cipher.blind_index(text.sender, Purpose.PHONE),
+            event=envelope,
+            opted_out_payload=event.SerializeToString(),
+            trace_id=current_trace_id(),
+        )
+    )
+    if fresh:
+        count_message(INBOUND, "received")
+        log.info("sms received", extra={"sid": text.sid, "spa_id": spa.id, "action": "relay"})
+    else:
+        log.info("duplicate SMS webhook ignored", extra={"sid": text.sid})
+    return _EMPTY
 
 
 async def _change_consent(
@@ -127,3 +177,6 @@ def _twiml(reply: str) -> str:
     if reply:
         answer.message(reply)
     return str(answer)
+
+
+_EMPTY = _twiml("")

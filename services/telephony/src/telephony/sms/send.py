@@ -22,6 +22,7 @@ from telephony.adapters import messages_store as messages
 from telephony.adapters.optouts_store import OptOuts
 from telephony.context import SOURCE
 from telephony.domain.segments import MAX_BODY_CHARS, count
+from telephony.metrics import OUTBOUND, count_message
 from telephony.numbers import e164_or_none
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class SendMessageHandler:
         if refusal is not None:
             state, error = refusal
             await self._unsent(conn, spa.id, command, state, error)
+            count_message(OUTBOUND, "refused_optout" if error == "opted_out" else "failed")
             return
         assert to is not None
         sender = spa.phone_numbers[0]

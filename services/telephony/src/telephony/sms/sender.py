@@ -30,6 +30,7 @@ from telephony.adapters.optouts_store import OptOuts
 from telephony.adapters.twilio_rest import Accepted, TwilioFailure, TwilioGateway
 from telephony.context import SOURCE, utc_now
 from telephony.domain.retry import Failure, backoff_seconds
+from telephony.metrics import OUTBOUND, count_message
 from telephony.sms.send import report_unsent
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ class Sender:
                 purpose=job.purpose or "reply",
                 spa_id=job.spa_id,
             )
+        count_message(OUTBOUND, "sent")
         log.info(
             "sms sent",
             extra={"sid": accepted.sid, "segments": accepted.num_segments, "attempt": job.attempts},
@@ -225,6 +227,7 @@ class Sender:
                 status="refused" if state == "refused" else "failed",
                 error=error,
             )
+        count_message(OUTBOUND, "refused_optout" if error == "opted_out" else "failed")
         log.warning("sms not sent", extra={"command_id": job.command_id, "error": error})
 
 

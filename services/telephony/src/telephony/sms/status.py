@@ -7,6 +7,7 @@ import logging
 from medspa.events.v1 import telephony_pb2
 from telephony.adapters import messages_store as messages
 from telephony.context import Edge
+from telephony.metrics import DELIVERY_STATUSES, OUTBOUND, count_message
 
 log = logging.getLogger(__name__)
 
@@ -29,4 +30,6 @@ async def message_status(
             command_id=change.command_id,
         )
         await edge.publish(conn, change.spa_id, event, f"status-{sid}-{status}")
+    if status in DELIVERY_STATUSES:
+        count_message(OUTBOUND, status)
     log.info("message status", extra={"sid": sid, "status": status})

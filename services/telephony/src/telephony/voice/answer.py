@@ -33,16 +33,18 @@ async def answer(edge: Edge, script: Script, *, call_sid: str, spa: SpaConfig, c
         rejection.reject(reason="busy")
         return str(rejection)
     now = edge.clock()
-    ring_for = edge.voice.staff_first_seconds.get(spa.id, 0)
+    # The spa's choice (`policies.staff_first_ring_seconds`); 0: the assistant answers at once.
+    ring_for = spa.policies.staff_first_ring_seconds
     # Staff are only rung while the spa is open; at night the assistant answers at once.
     phase = Phase.STAFF_RING if ring_for > 0 and is_open(spa, now) else Phase.ASSISTANT
+    phone = edge.cipher.encrypt(caller, Purpose.PHONE)
     async with edge.pool.acquire() as conn, conn.transaction():
         started = await calls.start(
             conn,
             call_sid=call_sid,
             spa_id=spa.id,
             inbound=True,
-            phone=edge.cipher.encrypt(caller, Purpose.PHONE),
+            phone=phone,
             phase=phase,
         )
         if started:
@@ -67,6 +69,7 @@ async def answer(edge: Edge, script: Script, *, call_sid: str, spa: SpaConfig, c
             # Twilio retried the webhook: answer the same way as the first time.
             known = await calls.get(conn, call_sid)
             phase = known.phase if known else phase
+    edge.call_facts.remember(call_sid, calls.Facts(spa.id, phone))
     log.info("call answered", extra={"call_sid": call_sid, "spa_id": spa.id, "phase": phase.value})
     if phase is Phase.STAFF_RING:
         return script.ring_staff_first(spa, ring_for)

@@ -24,6 +24,7 @@ async def call_status(
 ) -> None:
     if status not in FINAL_STATUSES:
         return  # ringing, in-progress: nothing to record
+    edge.call_facts.forget(call_sid)
     async with edge.pool.acquire() as conn, conn.transaction():
         if command_id:
             # A call we placed that never reached the answer webhook (no-answer, busy).

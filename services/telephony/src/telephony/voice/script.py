@@ -36,6 +36,9 @@ class Script:
     def __init__(self, catalog: Catalog, policy: VoicePolicy) -> None:
         self._catalog = catalog
         self._policy = policy
+        # Each spa's menu as speech hints, by spa id (a spa's configuration never changes
+        # while the service runs); every listening moment carries them.
+        self._menu_hints: dict[str, str] = {}
 
     def greeting(self, spa: SpaConfig, *, turn: int = 1) -> str:
         lines = [spa.greeting]
@@ -61,7 +64,7 @@ class Script:
             speech_timeout="auto",
             timeout=self._policy.gather_timeout_s,
             language=spa.locale,
-            hints=_hints([*hints, *menu_hints(spa)]),
+            hints=self._hints(spa, hints),
         )
         for line in lines:
             if line:
@@ -180,6 +183,16 @@ class Script:
         answer = VoiceResponse()
         answer.hangup()
         return str(answer)
+
+    def _hints(self, spa: SpaConfig, extra: Iterable[str]) -> str:
+        """The agent's hints for this moment first, then the spa's menu."""
+        menu = self._menu_hints.get(spa.id)
+        if menu is None:
+            menu = self._menu_hints[spa.id] = _hints(menu_hints(spa))
+        extra = list(extra)
+        if not extra:
+            return menu
+        return _hints([*extra, *menu_hints(spa)])
 
     @staticmethod
     def _start(record: bool) -> VoiceResponse:

@@ -25,20 +25,26 @@ class Signatures:
     public_url: str
 
     def url_of(self, request: Request) -> str:
-        query = f"?{request.url.query}" if request.url.query else ""
-        return self.public_url.rstrip("/") + request.url.path + query
+        # The path and query as Starlette's `request.url` gives them, read from the ASGI
+        # scope without building the whole URL first.
+        scope = request.scope
+        path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+        query = scope.get("query_string", b"").decode()
+        return self.public_url.rstrip("/") + path + (f"?{query}" if query else "")
 
     def valid(self, url: str, form: FormData, signature: str) -> bool:
         if not signature:
             return False
         parsed = urlparse(url)
-        matches = [
+        expected = signature.encode()
+        # Each form compared in constant time; the second is computed only when the first does
+        # not match (which form matched is no secret).
+        return any(
             hmac.compare_digest(
-                self.validator.compute_signature(candidate, form).encode(), signature.encode()
+                self.validator.compute_signature(candidate, form).encode(), expected
             )
             for candidate in (remove_port(parsed), add_port(parsed))
-        ]
-        return any(matches)
+        )
 
 
 class BodyLimit:

@@ -11,7 +11,7 @@ from telephony import paths
 from telephony.context import Edge
 from telephony.sms.inbound import Text, receive
 from telephony.sms.status import message_status
-from telephony.web.forms import TWIML, Form, Signed, WebhookError, Wired
+from telephony.web.forms import TWIML, Form, Hook, WebhookError
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,8 @@ def create_sms_router() -> APIRouter:
     router = APIRouter()
 
     @router.post(paths.SMS)
-    async def sms(form: Signed, edge: Wired) -> Response:
+    async def sms(hook: Hook) -> Response:
+        form, edge = hook.form, hook.edge
         # Body may be empty (a picture alone, or nothing at all): still a text to handle.
         form.required("MessageSid", "From", "To")
         spa = spa_for(edge, form, "MessageSid")
@@ -45,7 +46,8 @@ def create_sms_router() -> APIRouter:
         return Response(await receive(edge, spa, text), media_type=TWIML)
 
     @router.post(paths.SMS_STATUS)
-    async def sms_status(form: Signed, edge: Wired) -> Response:
+    async def sms_status(hook: Hook) -> Response:
+        form, edge = hook.form, hook.edge
         form.required("MessageSid", "MessageStatus")
         await message_status(
             edge,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from telephony import paths
 from telephony.numbers import e164_or_none
 from telephony.voice import answer, ended, outbound, transfer, turns
-from telephony.web.forms import TWIML, Form, Scripted, Signed, WebhookError, Wired
+from telephony.web.forms import TWIML, Form, Hook, WebhookError
 from telephony.web.sms_routes import spa_for
 
 
@@ -26,7 +26,8 @@ def create_voice_router() -> APIRouter:
     router = APIRouter()
 
     @router.post(paths.VOICE)
-    async def incoming(form: Signed, edge: Wired, script: Scripted) -> Response:
+    async def incoming(hook: Hook) -> Response:
+        form, edge, script = hook.form, hook.edge, hook.script
         form.required("CallSid", "To")
         spa = spa_for(edge, form, "CallSid")
         # A withheld or unusual caller id is still a caller: answered, never refused with 400.
@@ -36,7 +37,8 @@ def create_voice_router() -> APIRouter:
         )
 
     @router.post(paths.STAFF_FIRST)
-    async def staff_first(form: Signed, edge: Wired, script: Scripted) -> Response:
+    async def staff_first(hook: Hook) -> Response:
+        form, edge, script = hook.form, hook.edge, hook.script
         form.required("CallSid")
         return twiml(
             await answer.after_staff_ring(
@@ -49,7 +51,8 @@ def create_voice_router() -> APIRouter:
         )
 
     @router.post(paths.TURN)
-    async def turn(form: Signed, edge: Wired, script: Scripted) -> Response:
+    async def turn(hook: Hook) -> Response:
+        form, edge, script = hook.form, hook.edge, hook.script
         form.required("CallSid")
         said = turns.Said(
             speech=form.get("SpeechResult"),
@@ -63,7 +66,8 @@ def create_voice_router() -> APIRouter:
         )
 
     @router.post(paths.WAIT)
-    async def wait(form: Signed, edge: Wired, script: Scripted) -> Response:
+    async def wait(hook: Hook) -> Response:
+        form, edge, script = hook.form, hook.edge, hook.script
         form.required("CallSid")
         attempt = form.integer("attempt", in_query=True)
         if attempt is None or attempt < 1:
@@ -75,12 +79,14 @@ def create_voice_router() -> APIRouter:
         )
 
     @router.post(paths.WHISPER)
-    async def whisper(form: Signed, edge: Wired, script: Scripted) -> Response:
+    async def whisper(hook: Hook) -> Response:
+        form, edge, script = hook.form, hook.edge, hook.script
         form.required("CallSid", "ParentCallSid")
         return twiml(await transfer.whisper(edge, script, parent_sid=form.get("ParentCallSid")))
 
     @router.post(paths.WHISPER_ACCEPT)
-    async def whisper_accept(form: Signed, edge: Wired, script: Scripted) -> Response:
+    async def whisper_accept(hook: Hook) -> Response:
+        form, edge, script = hook.form, hook.edge, hook.script
         form.required("CallSid", "ParentCallSid")
         if not form.get("Digits"):
             # No key pressed: the whisper document goes on to decline and hang up.
@@ -88,7 +94,8 @@ def create_voice_router() -> APIRouter:
         return twiml(await transfer.accept(edge, script, parent_sid=form.get("ParentCallSid")))
 
     @router.post(paths.TRANSFER)
-    async def transfer_done(form: Signed, edge: Wired, script: Scripted) -> Response:
+    async def transfer_done(hook: Hook) -> Response:
+        form, edge, script = hook.form, hook.edge, hook.script
         form.required("CallSid")
         return twiml(
             await transfer.after_transfer(
@@ -101,7 +108,8 @@ def create_voice_router() -> APIRouter:
         )
 
     @router.post(paths.OUTBOUND)
-    async def placed_call_answered(form: Signed, edge: Wired, script: Scripted) -> Response:
+    async def placed_call_answered(hook: Hook) -> Response:
+        form, edge, script = hook.form, hook.edge, hook.script
         form.required("CallSid")
         command_id = form.query.get("cid", "")
         if not command_id:
@@ -117,7 +125,8 @@ def create_voice_router() -> APIRouter:
         )
 
     @router.post(paths.VOICE_STATUS)
-    async def status(form: Signed, edge: Wired) -> Response:
+    async def status(hook: Hook) -> Response:
+        form, edge = hook.form, hook.edge
         form.required("CallSid", "CallStatus")
         await ended.call_status(
             edge,
