@@ -24,6 +24,12 @@ from console.web.security import SecurityHeaders, SignInRequired, current
 
 PACKAGE = resources.files("console.web")
 TITLED = {401, 403, 404, 409, 422, 503}
+# Everything people and scripts reach, besides /static and /v1/openapi.json. The public
+# Ingress routes exactly these paths' first segments (deploy/k8s checks it against this list),
+# so the kit's /metrics, /healthz and /readyz on the same port stay inside the cluster.
+ROUTERS = (auth_routes.router, pages.router, pages_admin.router, api.router, api_admin.router)
+STATIC = "/static"
+OPENAPI = "/v1/openapi.json"
 
 
 def templates() -> Jinja2Templates:
@@ -41,7 +47,7 @@ def create_app(console: Console) -> FastAPI:
         # The interactive docs page loads scripts from a CDN, which the console's CSP refuses;
         # the document itself is what scripts and schemathesis read.
         docs_url=None,
-        openapi_url="/v1/openapi.json",
+        openapi_url=OPENAPI,
         redoc_url=None,
     )
     app.state.console = console
@@ -53,10 +59,8 @@ def create_app(console: Console) -> FastAPI:
     # Replaced by the runtime's stop event in wire(), so open streams end on shutdown.
     app.state.stop = asyncio.Event()
     app.add_middleware(SecurityHeaders, hsts=console.settings.cookie_secure)
-    app.mount("/static", StaticFiles(directory=str(PACKAGE / "static")), name="static")
-    for router in (
-        auth_routes.router, pages.router, pages_admin.router, api.router, api_admin.router,
-    ):  # fmt: skip
+    app.mount(STATIC, StaticFiles(directory=str(PACKAGE / "static")), name="static")
+    for router in ROUTERS:
         app.include_router(router)
     _install_errors(app, console)
     return app
