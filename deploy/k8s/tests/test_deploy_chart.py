@@ -22,13 +22,9 @@ SERVICES = ("telephony", "agent", "scheduler", "payments", "outreach", "console"
 # Twilio's webhooks, Stripe's webhook, the patients' payment pages and the staff console come
 # in from outside.
 DIRECT_CALLS = {("agent", "scheduler", 50051), ("payments", "scheduler", 50051)}
-PUBLIC_PATHS = {
-    ("telephony", "/twilio"),
-    ("payments", "/stripe"),
-    ("payments", "/pay"),
-    ("console", "/"),
-}
-PUBLIC = {service for service, _ in PUBLIC_PATHS}
+# The webhooks and payment pages by prefix; the console by the paths it serves (below).
+WEBHOOK_PATHS = {("telephony", "/twilio"), ("payments", "/stripe"), ("payments", "/pay")}
+PUBLIC = {"telephony", "payments", "console"}
 VENDOR_APIS = {"telephony", "payments"}  # Twilio and Stripe; the agent only with a hosted LLM
 
 # Kinds without a schema in kubernetes-validate: the operators' own resources.
@@ -38,6 +34,7 @@ OPERATOR_KINDS = {
     ("barmancloud.cnpg.io/v1", "ObjectStore"),
     ("monitoring.coreos.com/v1", "PodMonitor"),
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
 }
 
 SECRETISH_NAME = re.compile(
@@ -319,7 +316,42 @@ def test_network_policies_match_the_architecture(prod: Manifests) -> None:
         want_in = {(caller, "grpc") for caller, callee, _ in DIRECT_CALLS if callee == service}
         if service in PUBLIC:
             want_in.add(("ingress-controller", "http"))
+        # Prometheus scrapes /metrics on the HTTP port, and reaches nothing else.
+        want_in.add(("prometheus", "http"))
         assert _edges(spec.get("ingress"), "from") == want_in, service
+
+
+def test_the_monitoring_selector_is_configurable_and_opens_only_metrics_ports(
+    render: Render,
+) -> None:
+    peer = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+    }
+    m = render(
+        "values-prod.yaml",
+        sets=(
+            "monitoring.prometheusPeers[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=observability",
+            "monitoring.prometheusPeers[0].podSelector.matchLabels.app\\.kubernetes\\.io/name=prometheus",
+        ),
+    )
+    for policy in m.of("NetworkPolicy"):
+        for rule in policy["spec"].get("ingress") or []:
+            if peer in rule["from"]:
+                assert rule["from"] == [peer], "the monitoring peer shares no rule"
+                ports = {p["port"] for p in rule["ports"]}
+                name = policy["metadata"]["name"].removeprefix(f"{RELEASE}-")
+                allowed = {"nats": {7777, 8222}, "postgres": {9187}}.get(name, {"http"})
+                assert ports == allowed, name
+    scraped = {
+        p["metadata"]["name"].removeprefix(f"{RELEASE}-")
+        for p in m.of("NetworkPolicy")
+        for rule in p["spec"].get("ingress") or []
+        if peer in rule["from"]
+    }
+    assert scraped == {*SERVICES, "nats", "postgres"}
+    off = render("values-prod.yaml", sets=("agent.metrics.enabled=false",))
+    assert _edges(_policy(off, "agent").get("ingress"), "from") == set()
 
 
 def test_internet_egress_excludes_private_ranges(prod: Manifests) -> None:
@@ -370,15 +402,76 @@ def test_every_pod_is_covered_by_a_network_policy(manifests: Manifests) -> None:
 # Ingress, hooks, data ----------------------------------------------------------------------
 
 
-def test_ingress_exposes_only_webhooks_and_the_console(prod: Manifests) -> None:
-    routes = set()
-    for ing in prod.of("Ingress"):
+def _routed(m: Manifests, path: str) -> set[str]:
+    """The services an Ingress sends `path` to, on any host, by Kubernetes' matching rules:
+    Exact is the whole path; Prefix matches whole path elements ("/v1" takes "/v1/x", never
+    "/v1x"); "/" takes everything."""
+    elements = [e for e in path.split("/") if e]
+    out = set()
+    for ing in m.of("Ingress"):
         for rule in ing["spec"]["rules"]:
             for p in rule["http"]["paths"]:
-                service = p["backend"]["service"]["name"].removeprefix(f"{RELEASE}-")
-                routes.add((service, p["path"]))
+                kind, route = p["pathType"], p["path"]
+                assert kind in ("Exact", "Prefix"), (
+                    f"{route}: {kind} means what the controller says"
+                )
+                prefix = [e for e in route.split("/") if e]
+                if (kind == "Exact" and path == route) or (
+                    kind == "Prefix" and elements[: len(prefix)] == prefix
+                ):
+                    out.add(p["backend"]["service"]["name"].removeprefix(f"{RELEASE}-"))
+    return out
+
+
+def _console_paths() -> list[str]:
+    """Every path the console serves to people and scripts, with sample ids."""
+    from console.web.app import OPENAPI, ROUTERS, STATIC
+
+    paths = [OPENAPI, f"{STATIC}/console.css"]
+    for router in ROUTERS:
+        paths += [re.sub(r"\{[^}]+\}", "x1", route.path) for route in router.routes]
+    return paths
+
+
+def _kit_paths() -> list[str]:
+    """What the kit serves on every service's HTTP port: /metrics, /healthz, /readyz."""
+    from medspa_kit.health import Health
+
+    return [route.path for route in Health().router().routes]
+
+
+def test_ingress_exposes_only_webhooks_and_the_console(prod: Manifests) -> None:
+    for ing in prod.of("Ingress"):
         assert ing["spec"].get("tls"), ing["metadata"]["name"]
-    assert routes == PUBLIC_PATHS
+        annotations = ing["metadata"].get("annotations", {})
+        for key in annotations:
+            # Regex paths, rewrites and snippets would change what the paths above match.
+            assert not re.search(r"use-regex|rewrite-target|snippet", key), key
+    for service, prefix in WEBHOOK_PATHS:
+        assert _routed(prod, f"{prefix}/anything") == {service}, prefix
+    for path in _console_paths():
+        assert _routed(prod, path) == {"console"}, f"staff cannot reach {path}"
+    backends = {
+        p["backend"]["service"]["name"].removeprefix(f"{RELEASE}-")
+        for ing in prod.of("Ingress")
+        for rule in ing["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    }
+    assert backends == PUBLIC
+
+
+def test_metrics_and_health_are_never_public(prod: Manifests, dev: Manifests) -> None:
+    """The console serves /metrics on the port its Ingress routes to: only its own pages and
+    API are routed, so no host reaches the kit's paths, with or without a trailing part."""
+    kit = _kit_paths()
+    assert "/metrics" in kit
+    for m in (dev, prod):
+        for path in kit:
+            for probe in (path, f"{path}/", f"{path}/x", f"{path}?name[]=x"):
+                assert _routed(m, probe.split("?")[0]) == set(), probe
+    # And the console has no page of its own under those names.
+    console_firsts = {p.split("/")[1] for p in _console_paths()}
+    assert not console_firsts & {p.split("/")[1] for p in kit}
 
 
 def test_public_urls_are_the_ingress_host(prod: Manifests) -> None:

@@ -1,146 +1,293 @@
-"""The dashboard reads only metrics that something produces, and the PostgreSQL exporter's
-queries work against the services' real schemas, as the exporter's role would run them."""
+"""Metrics scraping, the dashboard and the alerts: every service is scraped by default, the
+dashboard and the PrometheusRule read only the metrics the services export (the names agreed
+with the service owners, checked against the code where it exists), and every alert has its
+runbook in docs/operations.md."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
-import uuid
+from collections.abc import Iterator
 from typing import Any
 
-import asyncpg
 import pytest
-import yaml
-from deploy_support import CHART, Manifests
+from deploy_support import CHART, NAMESPACE, RELEASE, Manifests, Render
+from prometheus_client.metrics import MetricWrapperBase
 
-from medspa_kit.migrate import SERVICES, migrate_service
-
-QUERIES = yaml.safe_load((CHART / "files" / "cnpg-queries.yaml").read_text())
+SERVICES = ("telephony", "agent", "scheduler", "payments", "outreach", "console")
 DASHBOARD = json.loads((CHART / "files" / "dashboards" / "medspa-front-desk.json").read_text())
+OPERATIONS = CHART.parents[2] / "docs" / "operations.md"
 
-# Metrics from other sources: the NATS chart's exporter (prometheus-nats-exporter with
-# -prefix=nats -jsz=all), the OpenTelemetry collector's spanmetrics connector, and the gauge
-# the console is to export for its handoff inbox.
-EXTERNAL_METRICS = {
-    "nats_consumer_num_pending",
-    "nats_consumer_num_ack_pending",
-    "traces_span_metrics_duration_milliseconds_bucket",
-    "medspa_handoffs_waiting",
+# The metrics the services export on /metrics: name as exposed -> (type, labels). The kit's for
+# every service; each service's own from its `<service>.metrics` module.
+KIT = {
+    "medspa_events_handled_total": ("counter", {"consumer", "event", "outcome"}),
+    "medspa_event_handle_seconds": ("histogram", {"consumer", "event"}),
+    "medspa_outbox_published_total": ("counter", set()),
+    "medspa_outbox_backlog": ("gauge", set()),
+    "medspa_outbox_oldest_age_seconds": ("gauge", set()),
+    "medspa_jetstream_consumer_pending": ("gauge", {"consumer"}),
+    "medspa_jetstream_consumer_ack_pending": ("gauge", {"consumer"}),
 }
+OWN = {
+    "agent": {
+        "medspa_agent_turn_seconds": ("histogram", {"channel", "brain"}),
+        "medspa_agent_handoffs_total": ("counter", {"reason", "priority"}),
+    },
+    "scheduler": {
+        "medspa_scheduler_bookings_total": ("counter", {"status"}),
+        "medspa_scheduler_hold_conflicts_total": ("counter", set()),
+        "medspa_scheduler_rpc_seconds": ("histogram", {"method"}),
+    },
+    "telephony": {
+        "medspa_telephony_messages_total": ("counter", {"direction", "status"}),
+        "medspa_telephony_webhook_seconds": ("histogram", {"route"}),
+        "medspa_telephony_voice_turn_seconds": ("histogram", set()),
+        "medspa_telephony_voice_fillers_total": ("counter", set()),
+    },
+    "payments": {
+        "medspa_payments_deposits_total": ("counter", {"state"}),
+        "medspa_payments_refund_failures_total": ("counter", set()),
+    },
+    "outreach": {
+        "medspa_outreach_jobs_total": ("counter", {"kind", "outcome"}),
+        "medspa_outreach_due_jobs": ("gauge", set()),
+        "medspa_outreach_missed_call_callback_seconds": ("histogram", set()),
+    },
+    "console": {
+        "medspa_console_handoffs_open": ("gauge", {"priority"}),
+        "medspa_console_handoff_response_seconds": ("histogram", {"priority"}),
+        "medspa_console_deadline_breaches_total": ("counter", {"kind"}),
+    },
+}
+METRICS: dict[str, tuple[str, set[str]]] = {
+    **KIT,
+    **{n: m for own in OWN.values() for n, m in own.items()},
+}
+# What Prometheus adds to every series it scrapes from a pod (the ServiceMonitor's
+# podTargetLabels, or an annotation job's pod-label labelmap), and its own `up`.
+TARGET_LABELS = {"namespace", "pod", "instance", "job", "app_kubernetes_io_component"}
+PROMETHEUS_OWN = {"up": ("gauge", TARGET_LABELS)}
 
 
-def exported_by_queries() -> set[str]:
-    names = set()
-    for query, spec in QUERIES.items():
-        for column in spec["metrics"]:
-            ((name, meta),) = column.items()
-            if meta["usage"] != "LABEL":
-                names.add(f"cnpg_{query}_{name}")
-    return names
+def series_names() -> dict[str, tuple[str, set[str]]]:
+    """Every series name a query may select: histograms as _bucket, _sum and _count."""
+    out: dict[str, tuple[str, set[str]]] = {}
+    for name, (kind, labels) in METRICS.items():
+        if kind == "histogram":
+            out[f"{name}_bucket"] = (kind, labels | {"le"})
+            out[f"{name}_sum"] = (kind, labels)
+            out[f"{name}_count"] = (kind, labels)
+        else:
+            out[name] = (kind, labels)
+    return out
+
+
+# A PromQL expression's selectors, read the way the parser does: strings first (they may hold
+# braces), then `name{matchers}` and bare names that are not functions, keywords or numbers.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)")
+_SELECTOR = re.compile(r"(?<![\w$])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?")
+_MATCHER = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*\"")
+_KEYWORDS = {"and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring",
+             "group_left", "group_right", "inf", "nan"}  # fmt: skip
+
+
+def selectors(expr: str) -> Iterator[tuple[str, set[str]]]:
+    """(metric name, label names its matchers use) for every selector in the expression."""
+    masked = _STRING.sub('""', expr)
+    masked = re.sub(r"\[[^\]]*\]", "", masked)  # range and subquery durations
+    masked = _GROUPING.sub("", masked)
+    for m in _SELECTOR.finditer(masked):
+        name, matchers = m.group(1), m.group(2)
+        after = masked[m.end() :].lstrip()
+        if name.lower() in _KEYWORDS or (after.startswith("(") and not matchers):
+            continue  # a function or an aggregation, or a keyword
+        yield name, {label for label, _ in _MATCHER.findall(matchers or "")}
+
+
+def grouping_labels(expr: str) -> set[str]:
+    found = set()
+    for _, labels in _GROUPING.findall(_STRING.sub('""', expr)):
+        found |= {label.strip() for label in labels.split(",") if label.strip()}
+    return found
+
+
+def test_the_selector_reader_reads_promql() -> None:
+    expr = (
+        "histogram_quantile(0.9, sum by (le, priority) (rate(medspa_console_handoff_response_"
+        'seconds_bucket{namespace="$namespace", priority=~"urgent|high"}[5m]))) > 3 and on() '
+        'max(up{job="x{y}"}) == 0 or vector(1) offset 5m'
+    )
+    assert dict(selectors(expr)) == {
+        "medspa_console_handoff_response_seconds_bucket": {"namespace", "priority"},
+        "up": {"job"},
+    }
+    assert grouping_labels(expr) == {"le", "priority"}
 
 
 def dashboard_exprs() -> list[str]:
-    return [t["expr"] for p in DASHBOARD["panels"] for t in p.get("targets", [])]
+    def walk(panels: list[dict[str, Any]]) -> Iterator[str]:
+        for p in panels:
+            yield from (t["expr"] for t in p.get("targets", []))
+            yield from walk(p.get("panels", []))
+
+    exprs = list(walk(DASHBOARD["panels"]))
+    for variable in DASHBOARD["templating"]["list"]:
+        query = variable.get("query")
+        if isinstance(query, dict):
+            # label_values(<selector>, <label>): the selector is PromQL.
+            found = re.fullmatch(r"label_values\((.*),\s*\w+\)", query["query"])
+            assert found, query
+            exprs.append(found.group(1))
+    return exprs
 
 
-def test_dashboard_reads_only_metrics_that_exist() -> None:
-    known = exported_by_queries() | EXTERNAL_METRICS
-    used = set()
-    for expr in dashboard_exprs():
-        used |= {
-            m
-            for m in re.findall(r"\b([a-z_][a-z0-9_]*)\s*\{", expr)
-            if m not in ("by", "sum", "max", "rate")
-        }
+def check_queries(exprs: list[str], allowed: dict[str, tuple[str, set[str]]]) -> set[str]:
+    used: set[str] = set()
+    every_label = set().union(*(labels for _, labels in allowed.values())) | TARGET_LABELS
+    for expr in exprs:
+        for name, labels in selectors(expr):
+            assert name in allowed, f"{name} is not a metric the services export: {expr}"
+            known = allowed[name][1] | TARGET_LABELS
+            assert labels <= known, f"{name} has no label {labels - known}: {expr}"
+            used.add(name)
+        assert grouping_labels(expr) <= every_label, expr
+    return used
+
+
+def test_dashboard_reads_only_the_services_metrics() -> None:
+    used = check_queries(dashboard_exprs(), series_names())
     assert used, "no metric found in the dashboard"
-    assert used <= known, used - known
+    # A counter is read by rate or increase, never as its raw ever-growing total.
+    for expr in dashboard_exprs():
+        for name, _ in selectors(expr):
+            if name.endswith("_total"):
+                assert re.search(rf"(rate|increase)\(\s*{name}\b", expr), expr
 
 
 def test_dashboard_covers_the_figures_that_matter() -> None:
     text = " ".join(dashboard_exprs())
-    for figure, metric in {
-        "turn latency": "traces_span_metrics_duration_milliseconds_bucket",
-        "bookings": "cnpg_medspa_bookings_",
-        "handoffs waiting": "medspa_handoffs_waiting",
-        "messages sent and failed": "cnpg_medspa_messages_",
-        "JetStream consumer lag": "nats_consumer_num_pending",
-        "outbox backlog": "cnpg_medspa_outbox_backlog",
+    for figure, metrics in {
+        "turn latency": [
+            "medspa_agent_turn_seconds_bucket",
+            "medspa_telephony_voice_turn_seconds_bucket",
+        ],
+        "bookings by status": ["medspa_scheduler_bookings_total"],
+        "handoffs waiting": ["medspa_console_handoffs_open"],
+        "messages sent and failed": ["medspa_telephony_messages_total"],
+        "JetStream consumer lag": ["medspa_jetstream_consumer_pending"],
+        "outbox backlog": ["medspa_outbox_backlog"],
     }.items():
-        assert metric in text, figure
+        for metric in metrics:
+            assert metric in text, figure
+    for quantile in ("0.5", "0.99"):
+        assert (
+            f"histogram_quantile({quantile}, sum by (channel, le) (rate(medspa_agent_turn" in text
+        )
     assert DASHBOARD["uid"] and DASHBOARD["title"]
     ids = [p["id"] for p in DASHBOARD["panels"]]
     assert len(ids) == len(set(ids))
 
 
-def test_queries_carry_no_protected_field() -> None:
-    protected = re.compile(r"_enc\b|phone|name_|body|transcript|email|dob", re.IGNORECASE)
-    for name, spec in QUERIES.items():
-        assert spec.get("primary") is True, f"{name}: on the primary only, or it is counted twice"
-        assert not protected.search(spec["query"]), name
-
-
-async def _unpublished_event(conn: asyncpg.Connection) -> None:
-    """One row in the kit's outbox (the services' own tables change under their owners)."""
-    await conn.execute(
-        "INSERT INTO telephony.outbox (event_id, subject, headers, payload)"
-        " VALUES ('e1', 'medspa.evt.demo.message.sent', '{}', '')"
-    )
-
-
-@pytest.mark.integration
-async def test_queries_run_on_the_real_schemas_as_the_exporter(
-    database_url: str, prod: Manifests
-) -> None:
-    """Migrations applied by an owner role with the default privileges the Cluster's
-    bootstrap grants, then every query as a pg_monitor member in a read-only transaction."""
-    run = uuid.uuid4().hex[:8]
-    owner, exporter = f"medspa_owner_{run}", f"medspa_exporter_{run}"
-    conn = await asyncpg.connect(database_url)
+@pytest.mark.parametrize("service", ["kit", *SERVICES])
+def test_the_agreed_names_are_what_the_code_registers(service: str) -> None:
+    """Where a service's metrics module exists, it registers each agreed name with its type
+    and labels; the kit's and the console's are exactly the agreed ones."""
+    module_name = "medspa_kit.metrics" if service == "kit" else f"{service}.metrics"
     try:
-        database = await conn.fetchval("SELECT current_database()")
-        await conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public")
-        await conn.execute(f"CREATE ROLE {owner} NOLOGIN")
-        await conn.execute(f"CREATE ROLE {exporter} NOLOGIN IN ROLE pg_monitor")
-        await conn.execute(f'GRANT CREATE ON DATABASE "{database}" TO {owner}')
-        (cluster,) = prod.of("Cluster")
-        bootstrap = cluster["spec"]["bootstrap"]["initdb"]
-        grants = [
-            sql.replace(f"FOR ROLE {bootstrap['owner']} ", f"FOR ROLE {owner} ")
-            for sql in bootstrap["postInitApplicationSQL"]
-            if "DEFAULT PRIVILEGES" in sql
-        ]
-        assert len(grants) == 2
-        for grant in grants:
-            await conn.execute(grant)
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        pytest.skip(f"{module_name} is not written yet; the dashboard waits for it")
+    registered = {}
+    for metric in vars(module).values():
+        if isinstance(metric, MetricWrapperBase):
+            exposed = metric._name + ("_total" if metric._type == "counter" else "")
+            registered[exposed] = (metric._type, set(metric._labelnames))
+    agreed = KIT if service == "kit" else OWN[service]
+    for name, spec in agreed.items():
+        assert registered.get(name) == spec, f"{module_name}: {name}"
+    if service in ("kit", "console"):
+        assert set(registered) == set(agreed)
 
-        await conn.execute(f"SET ROLE {owner}")
+
+def test_every_service_is_scraped_by_default(prod: Manifests, dev: Manifests) -> None:
+    for manifests in (dev, prod):
         for service in SERVICES:
-            await migrate_service(conn, service)
-        await _unpublished_event(conn)
-        await conn.execute("RESET ROLE")
+            pod = manifests.named("Deployment", f"{RELEASE}-{service}")["spec"]["template"]
+            (container,) = pod["spec"]["containers"]
+            http = next(p for p in container["ports"] if p["name"] == "http")
+            annotations = pod["metadata"]["annotations"]
+            assert annotations["prometheus.io/scrape"] == "true", service
+            assert annotations["prometheus.io/port"] == str(http["containerPort"]), service
+            assert annotations["prometheus.io/path"] == "/metrics", service
+    assert not dev.of("ServiceMonitor"), "the Prometheus operator is optional"
 
-        await conn.execute(f"SET ROLE {exporter}")
-        results: dict[str, list[dict[str, Any]]] = {}
-        for name, spec in QUERIES.items():
-            async with conn.transaction(readonly=True):
-                if "predicate_query" in spec:
-                    assert await conn.fetchval(spec["predicate_query"]) is True, name
-                rows = [dict(r) for r in await conn.fetch(spec["query"])]
-            declared = {next(iter(c)) for c in spec["metrics"]}
-            for row in rows:
-                assert set(row) == declared, name
-            results[name] = rows
-        await conn.execute("RESET ROLE")
-    finally:
-        await conn.execute("RESET ROLE")
-        for role in (owner, exporter):
-            await conn.execute(f"DROP OWNED BY {role} CASCADE")
-            await conn.execute(f"DROP ROLE {role}")
-        await conn.close()
 
-    backlog = {r["service"]: r["backlog"] for r in results["medspa_outbox"]}
-    assert set(backlog) == set(SERVICES)
-    assert backlog["telephony"] == 1 and backlog["agent"] == 0
-    assert all(r["oldest_age_seconds"] == 0 for r in results["medspa_outbox"] if not r["backlog"])
-    # The calendar and the texts are empty: the queries ran and found nothing.
-    assert results["medspa_bookings"] == results["medspa_messages"] == []
+def test_a_service_monitor_per_service_behind_its_flag(prod: Manifests, render: Render) -> None:
+    for service in SERVICES:
+        monitor = prod.named("ServiceMonitor", f"{RELEASE}-{service}")["spec"]
+        assert monitor["selector"]["matchLabels"]["app.kubernetes.io/component"] == service
+        (endpoint,) = monitor["endpoints"]
+        assert endpoint["port"] == "http" and endpoint["path"] == "/metrics"
+        assert monitor["podTargetLabels"] == ["app.kubernetes.io/component"]
+        service_ports = prod.named("Service", f"{RELEASE}-{service}")["spec"]["ports"]
+        assert "http" in {p["name"] for p in service_ports}
+    quiet = render("values-prod.yaml", sets=("monitoring.podAnnotations=false",))
+    pod = quiet.named("Deployment", f"{RELEASE}-agent")["spec"]["template"]["metadata"]
+    assert "prometheus.io/scrape" not in pod.get("annotations", {})
+
+
+def alert_rules(manifests: Manifests) -> list[dict[str, Any]]:
+    (rule,) = manifests.of("PrometheusRule")
+    return [r for group in rule["spec"]["groups"] for r in group["rules"]]
+
+
+def test_alerts_read_only_the_services_metrics(prod: Manifests, dev: Manifests) -> None:
+    assert not dev.of("PrometheusRule"), "optional: off unless asked for"
+    rules = alert_rules(prod)
+    assert len(rules) >= 8
+    used = check_queries([r["expr"] for r in rules], {**series_names(), **PROMETHEUS_OWN})
+    for must in ("medspa_jetstream_consumer_pending", "medspa_telephony_messages_total",
+                 "medspa_console_handoffs_open", "medspa_outbox_oldest_age_seconds"):  # fmt: skip
+        assert must in used
+    for rule in rules:
+        for name, labels in selectors(rule["expr"]):
+            assert "namespace" in labels, f"{rule['alert']}: {name} is not pinned to the release"
+        assert f'namespace="{NAMESPACE}"' in rule["expr"]
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's anchors for the headings of a Markdown file."""
+    out = set()
+    for line in markdown.splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            out.add(re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", title)))
+    return out
+
+
+def test_every_alert_is_documented_with_its_runbook(prod: Manifests, render: Render) -> None:
+    text = OPERATIONS.read_text()
+    anchors = _anchors(text)
+    rules = alert_rules(prod)
+    for rule in rules:
+        assert rule["labels"]["severity"] in ("critical", "warning"), rule["alert"]
+        assert rule["annotations"]["summary"], rule["alert"]
+        runbook = rule["annotations"]["runbook_url"]
+        assert runbook.startswith("docs/operations.md#"), runbook
+        assert runbook.split("#", 1)[1] in anchors, f"{rule['alert']}: no section {runbook}"
+        assert f"`{rule['alert']}`" in text, f"{rule['alert']} is not described in operations.md"
+    routed = render(
+        "values-prod.yaml",
+        sets=(
+            "monitoring.prometheusRule.runbookBaseUrl=https://runbooks.example.com/ops",
+            "monitoring.prometheusRule.ruleLabels.team=frontdesk",
+        ),
+    )
+    for rule in alert_rules(routed):
+        assert rule["annotations"]["runbook_url"].startswith("https://runbooks.example.com/ops#")
+        assert rule["labels"]["team"] == "frontdesk" and rule["labels"]["severity"]

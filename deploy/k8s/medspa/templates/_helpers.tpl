@@ -10,7 +10,9 @@ telephony agent scheduler payments outreach console
 Who may call whom inside the cluster. Everything else between the services travels over
 NATS. `calls`: the scheduler's gRPC CalendarService (the agent inside a live conversation;
 payments to hold a late payment's slot again). `public`: path prefixes the ingress routes to
-the service (Twilio's webhooks; Stripe's webhook and the patient's payment pages; the console).
+the service (Twilio's webhooks; Stripe's webhook and the patient's payment pages; the console's
+pages and API), `publicExact`: exact paths. Never a prefix of `/`: the console serves the kit's
+/metrics, /healthz and /readyz on the same port, and those stay inside the cluster.
 */}}
 {{- define "medspa.architecture" -}}
 telephony:
@@ -23,7 +25,10 @@ payments:
   calls: [scheduler]
 outreach: {}
 console:
-  public: [/]
+  # One prefix per first path segment the console serves (console.web.app.ROUTERS, /static
+  # and /v1/openapi.json; deploy/k8s/tests checks the two agree), and its home page.
+  public: [/v1, /static, /login, /logout, /auth, /inbox, /handoffs, /drafts, /callbacks, /alerts, /events, /calendar, /conversations, /review, /report, /settings, /accounts, /tokens, /audit]
+  publicExact: [/]
 {{- end }}
 
 {{/* The services whose `calls` name this one: call with (dict "root" $ "component" "scheduler"). */}}
