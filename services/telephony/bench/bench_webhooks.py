@@ -3,13 +3,21 @@
 1. Inbound SMS webhook acknowledgement (signed POST /twilio/sms in, TwiML out, the event in the
    outbox) at a steady 200 requests a second, open loop: p50 and p99.
 2. A full voice turn (signed POST /twilio/voice/turn in, TwiML out, through NATS and the agent)
-   with 20 calls talking at once: p50 and p99.
+   with 20 calls talking at once: p50 and p99. Each caller speaks again the moment the spa's
+   answer arrives (`--pause 0`, the default, a stress figure: about ten times the turns 20
+   real callers make); `--pause 2` has them take two seconds, as people do.
+3. A control: GET /healthz from the same client at 200 a second, the floor that the client,
+   HTTP and this machine's load set for the first figure.
+
+Every figure is printed with the load average before and after it: the machine's 2 cores are
+shared with PostgreSQL, NATS, this client and whatever else runs, and the figures move with it.
 
 Telephony runs as its own process on a throwaway database and bus namespace. The agent is a
 stand-in answering every turn at once (`--agent stub`, the default: the figure is telephony's
 own cost), or the real agent and scheduler processes (`--agent real`).
 
     .venv/bin/python services/telephony/bench/bench_webhooks.py [--agent real] [--seconds 10]
+        [--pause 0]
 
 Environment: NATS_URL, DATABASE_URL (a server; a database is created and dropped).
 Targets: webhook ack p99 under 50 ms; voice turn p99 under 300 ms.
@@ -189,7 +197,7 @@ async def bench_sms(signer: Signer, seconds: float) -> list[float]:
     return samples
 
 
-async def one_call(signer: Signer, caller: str) -> list[float]:
+async def one_call(signer: Signer, caller: str, pause_s: float = 0.0) -> list[float]:
     base = {"CallSid": "CA" + uuid.uuid4().hex, "From": caller, "To": SPA_NUMBER}
     connection = await Connection.open(signer.base)
     await timed(connection, signer.request("/twilio/voice", base))
@@ -202,13 +210,55 @@ async def one_call(signer: Signer, caller: str) -> list[float]:
         if b"<Redirect" in answer:
             raise SystemExit("the agent missed the turn deadline (a filler was played)")
         samples.append(elapsed)
+        if pause_s:
+            await asyncio.sleep(pause_s)
     connection.close()
     return samples
 
 
-async def bench_voice(signer: Signer) -> list[float]:
-    calls = [one_call(signer, f"+1415555{n:04d}") for n in range(CALLS)]
-    return [s for samples in await asyncio.gather(*calls) for s in samples]
+async def bench_voice(signer: Signer, pause_s: float) -> list[float]:
+    async def call(n: int) -> list[float]:
+        # Callers start spread over one pause, as calls do, not all on the same instant.
+        await asyncio.sleep(pause_s * n / CALLS)
+        return await one_call(signer, f"+1415555{n:04d}", pause_s)
+
+    return [s for samples in await asyncio.gather(*map(call, range(CALLS))) for s in samples]
+
+
+async def bench_floor(base: str, seconds: float) -> list[float]:
+    """The same open-loop client against GET /healthz, which does no work."""
+    request = f"GET /healthz HTTP/1.1\r\nHost: {urlsplit(base).netloc}\r\n\r\n".encode()
+    idle = [await Connection.open(base) for _ in range(32)]
+
+    async def one() -> float:
+        connection = idle.pop() if idle else await Connection.open(base)
+        elapsed, _ = await timed(connection, request)
+        idle.append(connection)
+        return elapsed
+
+    tasks: list[asyncio.Task[float]] = []
+    start = time.perf_counter()
+    for n in range(int(SMS_RATE * seconds)):
+        await asyncio.sleep(max(0.0, start + n / SMS_RATE - time.perf_counter()))
+        tasks.append(asyncio.create_task(one()))
+    samples = list(await asyncio.gather(*tasks))
+    for connection in idle:
+        connection.close()
+    return samples
+
+
+class Measured:
+    """A figure's samples and the 1-minute load average before and after them."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self.load = (0.0, 0.0)
+
+    @contextlib.asynccontextmanager
+    async def around(self) -> AsyncIterator[Measured]:
+        before = os.getloadavg()[0]
+        yield self
+        self.load = (before, os.getloadavg()[0])
 
 
 async def stub_agent(nc: nats.NATS, namespace: str, cipher: FieldCipher) -> None:
@@ -223,13 +273,20 @@ async def stub_agent(nc: nats.NATS, namespace: str, cipher: FieldCipher) -> None
     await nc.subscribe(voice_turn_subject(namespace, "*"), cb=answer)
 
 
-def row(name: str, samples: list[float], target_ms: float) -> str:
+def row(name: str, figure: Measured, target_ms: float | None) -> str:
+    samples = figure.samples
     p50, p99 = percentile(samples, 0.5) * 1000, percentile(samples, 0.99) * 1000
+    load = f"{figure.load[0]:.1f} / {figure.load[1]:.1f}"
+    if target_ms is None:
+        return f"| {name} | {len(samples)} | {p50:.1f} | {p99:.1f} | | | {load} |"
     verdict = "ok" if p99 < target_ms else "OVER"
-    return f"| {name} | {len(samples)} | {p50:.1f} | {p99:.1f} | < {target_ms:.0f} | {verdict} |"
+    return (
+        f"| {name} | {len(samples)} | {p50:.1f} | {p99:.1f} | < {target_ms:.0f} | {verdict}"
+        f" | {load} |"
+    )
 
 
-async def main(agent: str, seconds: float) -> None:
+async def main(agent: str, seconds: float, pause_s: float) -> None:
     run = uuid.uuid4().hex[:8]
     namespace, database = f"bench{run}", f"medspa_bench_{run}"
     admin = await asyncpg.connect(SERVER)
@@ -274,16 +331,26 @@ async def main(agent: str, seconds: float) -> None:
                     )
             else:
                 await stub_agent(nc, namespace, cipher)
+            voice, sms, floor = Measured(), Measured(), Measured()
             # Voice first: the texts below would otherwise queue up thousands of turns for a
             # real agent ahead of the calls.
-            voice = await bench_voice(signer)
+            async with voice.around():
+                voice.samples = await bench_voice(signer, pause_s)
             await bench_sms(signer, 1.0)  # warm up caches and the database pool
-            sms = await bench_sms(signer, seconds)
-        print(f"\ntelephony webhooks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, agent: {agent}\n")
-        print("| figure | samples | p50 ms | p99 ms | target p99 ms | |")
-        print("|---|---|---|---|---|---|")
+            async with sms.around():
+                sms.samples = await bench_sms(signer, seconds)
+            async with floor.around():
+                floor.samples = await bench_floor(telephony_url, min(seconds, 5.0))
+        print(
+            f"\ntelephony webhooks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, agent: {agent},"
+            f" {os.cpu_count()} cores\n"
+        )
+        print("| figure | samples | p50 ms | p99 ms | target p99 ms | | load before / after |")
+        print("|---|---|---|---|---|---|---|")
         print(row(f"inbound SMS ack at {SMS_RATE}/s", sms, 50))
-        print(row(f"voice turn, {CALLS} calls at once", voice, 300))
+        pace = f", callers pausing {pause_s:g} s" if pause_s else ", back to back"
+        print(row(f"voice turn, {CALLS} calls at once{pace}", voice, 300))
+        print(row(f"control: GET /healthz at {SMS_RATE}/s", floor, None))
     finally:
         await delete_streams(nc.jetstream(), namespace)
         await nc.close()
@@ -295,5 +362,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--agent", choices=("stub", "real"), default="stub")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--pause", type=float, default=0.0, help="seconds each caller takes between turns"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.agent, arguments.seconds))
+    asyncio.run(main(arguments.agent, arguments.seconds, arguments.pause))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+
 from medspa_kit.catalog import Catalog
 from medspa_kit.runtime import Runtime, main_entry, run_service
 from telephony.adapters import inbound_texts
@@ -123,10 +126,28 @@ async def serve(settings: TelephonySettings) -> None:
             ),
         )
         runtime.tasks.append(sender.run(runtime.stop))
+        # What is alive now (modules, the app, spas, catalogs: ~100k objects) lives as long as
+        # the service. Frozen, the collector stops re-scanning it: a full collection took
+        # 45-95 ms here, a pause that lands on whichever webhooks are in flight.
+        gc.collect()
+        gc.freeze()
 
     await run_service("telephony", settings, wire, port=settings.port, host=settings.host, app=app)
 
 
+def use_uvloop_if_installed() -> bool:
+    """uvloop's event loop when the package is installed: about a fifth less CPU per webhook
+    (with httptools, which uvicorn picks up by itself). Not a dependency yet; without it the
+    standard loop runs."""
+    try:
+        import uvloop  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return False
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return True
+
+
 def main() -> None:
     settings = TelephonySettings()
+    use_uvloop_if_installed()
     main_entry(lambda: serve(settings))

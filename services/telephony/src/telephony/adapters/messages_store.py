@@ -122,25 +122,23 @@ async def record_unsent(
 
 
 async def claim_due(conn: asyncpg.Connection, lease_s: float) -> Job | None:
-    """Take one due message for this worker; call inside a short transaction of its own.
+    """Take one due message for this worker, in one statement (its own transaction).
 
     A row left `sending` longer than the lease belonged to a worker that died mid-attempt.
     """
-    row = await conn.fetchrow(
-        "SELECT command_id, attempt_started_at FROM outbound_messages"
+    claimed = await conn.fetchrow(
+        "WITH due AS (SELECT command_id, attempt_started_at FROM outbound_messages"
         " WHERE (state = 'pending' AND not_before <= now())"
         " OR (state = 'sending' AND updated_at < now() - make_interval(secs => $1))"
-        " ORDER BY not_before LIMIT 1 FOR UPDATE SKIP LOCKED",
+        " ORDER BY not_before LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        " UPDATE outbound_messages m SET state = 'sending', attempts = m.attempts + 1,"
+        " updated_at = now(), attempt_started_at = COALESCE(m.attempt_started_at, now())"
+        " FROM due WHERE m.command_id = due.command_id"
+        " RETURNING m.*, due.attempt_started_at AS uncertain_since",
         lease_s,
     )
-    if row is None:
+    if claimed is None:
         return None
-    claimed = await conn.fetchrow(
-        "UPDATE outbound_messages SET state = 'sending', attempts = attempts + 1,"
-        " updated_at = now(), attempt_started_at = COALESCE(attempt_started_at, now())"
-        " WHERE command_id = $1 RETURNING *",
-        row["command_id"],
-    )
     return Job(
         command_id=claimed["command_id"],
         spa_id=claimed["spa_id"],
@@ -150,8 +148,17 @@ async def claim_due(conn: asyncpg.Connection, lease_s: float) -> Job | None:
         attempts=claimed["attempts"],
         conversation_id=claimed["conversation_id"],
         purpose=claimed["purpose"],
-        uncertain_since=row["attempt_started_at"],
+        uncertain_since=claimed["uncertain_since"],
     )
+
+
+async def seconds_until_due(conn: asyncpg.Connection) -> float | None:
+    """Until the next queued message falls due; None when none is queued."""
+    due_in = await conn.fetchval(
+        "SELECT EXTRACT(EPOCH FROM min(not_before) - now()) FROM outbound_messages"
+        " WHERE state = 'pending'"
+    )
+    return None if due_in is None else float(due_in)
 
 
 async def accepted(

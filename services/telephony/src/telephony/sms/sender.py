@@ -89,8 +89,9 @@ class Sender:
         while not stop.is_set():
             # Cleared before looking, so a wake-up during the look is not lost.
             self._wake.clear()
+            idle_s = _IDLE_POLL_S
             try:
-                sent_one = await self.send_one()
+                sent_one, idle_s = await self._send_one_or_wait()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning(
                     "sender could not reach the database", extra={"error": type(exc).__name__}
@@ -101,37 +102,35 @@ class Sender:
                 log.exception("sender failed on a text; carrying on")
                 sent_one = False
             if not sent_one:
-                await _wait_either(stop, self._wake, await self._idle_for())
+                await _wait_either(stop, self._wake, idle_s)
 
-    async def _idle_for(self) -> float:
-        """Until the next queued text falls due, at most the idle poll."""
+    async def _send_one_or_wait(self) -> tuple[bool, float]:
+        """Send (or settle) one due text; when none is due, how long to wait for one (at most
+        the idle poll). An idle look is two statements on one connection."""
+        due_in: float | None = None
         async with self._pool.acquire() as conn:
-            due_in = await conn.fetchval(
-                "SELECT EXTRACT(EPOCH FROM min(not_before) - now()) FROM outbound_messages"
-                " WHERE state = 'pending'"
-            )
-        if due_in is None:
-            return _IDLE_POLL_S
-        return min(_IDLE_POLL_S, max(0.01, float(due_in)))
-
-    async def send_one(self) -> bool:
-        """Send (or settle) one due text; False when none is due."""
-        async with self._pool.acquire() as conn, conn.transaction():
             job = await messages.claim_due(conn, self._policy.lease_s)
+            if job is None:
+                due_in = await messages.seconds_until_due(conn)
         if job is None:
-            return False
+            idle_s = _IDLE_POLL_S if due_in is None else min(_IDLE_POLL_S, max(0.01, due_in))
+            return False, idle_s
+        await self._send(job)
+        return True, 0.0
+
+    async def _send(self, job: messages.Job) -> None:
         try:
             to = self._cipher.decrypt(job.to_phone, Purpose.PHONE)
             body = self._cipher.decrypt(job.body, Purpose.SMS_BODY)
         except KeyringError:
             # Sealed under a key this replica does not have: retrying will not help.
             await self._settle_unsent(job, "abandoned", "unreadable")
-            return True
+            return
         async with self._pool.acquire() as conn:
             opted_out = await self._optouts.is_opted_out(conn, job.spa_id, to)
         if opted_out:
             await self._settle_unsent(job, "refused", "opted_out")
-            return True
+            return
         try:
             accepted = None
             if job.uncertain_since is not None:
@@ -149,9 +148,8 @@ class Sender:
                 )
         except TwilioFailure as failure:
             await self._failed(job, failure)
-            return True
+            return
         await self._sent(job, accepted)
-        return True
 
     async def _sent(self, job: messages.Job, accepted: Accepted) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
