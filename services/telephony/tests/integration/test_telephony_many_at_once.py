@@ -5,6 +5,7 @@ is still one text. A turn of a call another replica answered still reaches the a
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import pytest
@@ -129,3 +130,19 @@ async def test_a_turn_for_a_call_nobody_answered_is_404(world: World, agent: Age
         "/twilio/voice/turn?turn=1", {**base, "SpeechResult": "hi", "Confidence": "0.9"}
     )
     assert answer.status_code == 404
+
+
+async def test_a_text_is_traced_by_its_route_and_audited_in_that_trace(world: World) -> None:
+    params = text(world, patient(), "is there parking?")
+    assert (await world.post("/twilio/sms", params)).status_code == 200
+    await world.events.wait_for("sms.received", message_sid=params["MessageSid"])
+    [audit] = await world.fetch(
+        "SELECT trace_id FROM audit_log WHERE subject_type = 'sms' AND subject_id = $1",
+        params["MessageSid"],
+    )
+    traces = world.workdir / "telephony.traces.jsonl"
+    spans = [json.loads(line) for line in traces.read_text().splitlines()]
+    [span] = [s for s in spans if s["trace_id"] == audit["trace_id"] and s["kind"] == "SERVER"]
+    assert span["name"] == "POST /twilio/sms"
+    assert span["attributes"]["http.route"] == "/twilio/sms"
+    assert span["attributes"]["http.response.status_code"] == 200

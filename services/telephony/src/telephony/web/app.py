@@ -10,9 +10,9 @@ from telephony import paths
 from telephony.adapters.batching import WriterClosed
 from telephony.errors import UnknownCall
 from telephony.metrics import WebhookTimer
-from telephony.web.forms import WebhookError
+from telephony.web.forms import WebhookError, refusal
 from telephony.web.security import BodyLimit, Signatures
-from telephony.web.sms_routes import create_sms_router
+from telephony.web.sms_routes import TextLane, create_sms_router
 from telephony.web.voice_routes import create_voice_router
 
 
@@ -23,25 +23,18 @@ def create_app(public_url: str, auth_token: str, *, max_request_bytes: int) -> F
     app.state.signatures = Signatures(RequestValidator(auth_token), public_url)
     app.include_router(create_sms_router())
     app.include_router(create_voice_router())
+    # Innermost first: the text lane inside the body limit, the timer around everything.
+    app.add_middleware(TextLane)
     app.add_middleware(BodyLimit, max_bytes=max_request_bytes)
     # Added last, so outermost: the time includes refusals (too large, bad signature).
     app.add_middleware(WebhookTimer, routes=paths.ALL)
 
-    @app.exception_handler(WebhookError)
-    async def webhook_error(_: Request, exc: WebhookError) -> Response:
-        return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain")
+    async def refuse(_: Request, exc: Exception) -> Response:
+        response = refusal(exc)
+        assert response is not None
+        return response
 
-    @app.exception_handler(UnknownCall)
-    async def unknown_call(_: Request, exc: UnknownCall) -> Response:
-        return Response("no such call", status_code=404, media_type="text/plain")
-
-    @app.exception_handler(WriterClosed)
-    async def stopping(_: Request, exc: WriterClosed) -> Response:
-        # Twilio retries a 503; another replica (or this one, restarted) takes it.
-        return Response("stopping", status_code=503, media_type="text/plain")
-
-    @app.exception_handler(UnknownSpa)
-    async def unknown_spa(_: Request, exc: UnknownSpa) -> Response:
-        return Response("no such spa", status_code=404, media_type="text/plain")
+    for error in (WebhookError, UnknownCall, UnknownSpa, WriterClosed):
+        app.add_exception_handler(error, refuse)
 
     return app

@@ -10,8 +10,12 @@ from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
+from starlette.responses import PlainTextResponse, Response
 
+from spa_config import UnknownSpa
+from telephony.adapters.batching import WriterClosed
 from telephony.context import Edge
+from telephony.errors import UnknownCall
 from telephony.numbers import e164_or_none
 from telephony.voice.script import Script
 from telephony.web.security import Signatures
@@ -25,6 +29,20 @@ _MAX_FIELDS = 200
 
 class WebhookError(HTTPException):
     pass
+
+
+def refusal(exc: Exception) -> Response | None:
+    """The plain-text answer for an error a webhook refuses with; None for any other error."""
+    if isinstance(exc, WebhookError):
+        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+    if isinstance(exc, UnknownCall):
+        return PlainTextResponse("no such call", status_code=404)
+    if isinstance(exc, UnknownSpa):
+        return PlainTextResponse("no such spa", status_code=404)
+    if isinstance(exc, WriterClosed):
+        # Twilio retries a 503; another replica (or this one, restarted) takes it.
+        return PlainTextResponse("stopping", status_code=503)
+    return None
 
 
 @dataclass(frozen=True)
