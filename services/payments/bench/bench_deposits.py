@@ -1,12 +1,15 @@
 """Deposits requested and settled per second through the stack, and the ledger checked
-against the events.
+against the events; then the same for no-show fees charged to saved cards.
 
 Payments runs in process with the sandbox provider on real NATS JetStream and
 PostgreSQL (a throwaway database and bus namespace). The bench publishes N
 booking.held events to JetStream, waits for N deposit.requested on JetStream,
 then pays every link on the hosted page over HTTP (C at a time), waits for N
 deposit.paid, and checks that the ledger's collected total equals the sum of
-the deposit.paid events, cent for cent.
+the deposit.paid events, cent for cent. Then N bookings with no deposit: each
+gets a link to save a card (deposit.card_requested), every card is
+saved on the page, N booking.no_show are published, and the ledger's no-show
+fees must equal the sum of the deposit.no_show_charged events.
 
     .venv/bin/python services/payments/bench/bench_deposits.py [N] [C]
 
@@ -56,19 +59,19 @@ def _stamp(value: datetime) -> Timestamp:
     return out
 
 
-def _held(n: int, now: datetime) -> booking_pb2.BookingHeld:
+def _held(n: int, now: datetime, deposit: bool = True) -> booking_pb2.BookingHeld:
     start = (now + timedelta(days=3 + n % 20)).replace(minute=0, second=0, microsecond=0)
     return booking_pb2.BookingHeld(
         booking=booking_pb2.Booking(
             appointment_id=str(uuid.uuid4()),
             spa_id=SPA,
-            service_id="botox",
+            service_id="botox" if deposit else "hydrafacial",
             provider_id="sofia-ramirez",
             patient_id=f"bench-patient-{n}",
             start=_stamp(start),
             end=_stamp(start + timedelta(minutes=30)),
-            deposit_required=True,
-            deposit=Money(amount_minor=5000, currency="USD"),
+            deposit_required=deposit,
+            deposit=Money(amount_minor=5000 if deposit else 0, currency="USD"),
             conversation_id=f"bench-conv-{n}",
             new_patient=True,
         ),
@@ -122,19 +125,27 @@ async def bench(count: int, concurrency: int) -> int:
     )
     requested: dict[str, str] = {}
     paid: dict[str, int] = {}
+    cards: dict[str, str] = {}
+    fees: dict[str, int] = {}
     all_requested, all_paid = asyncio.Event(), asyncio.Event()
+    all_cards, all_fees = asyncio.Event(), asyncio.Event()
 
     async def on_event(msg: Any) -> None:
         envelope = Envelope.from_nats(msg.subject, msg.headers, msg.data)
         message: Any = envelope.message()
         if envelope.name == "deposit.requested":
             requested[message.appointment_id] = message.payment_url
+        elif envelope.name == "deposit.card_requested":
+            cards[message.appointment_id] = message.payment_url
         elif envelope.name == "deposit.paid":
             paid[message.appointment_id] = message.amount.amount_minor
-        if len(requested) >= count:
-            all_requested.set()
-        if len(paid) >= count:
-            all_paid.set()
+        elif envelope.name == "deposit.no_show_charged":
+            fees[message.appointment_id] = message.amount.amount_minor
+        for seen, done in ((requested, all_requested), (paid, all_paid), (cards, all_cards)):
+            if len(seen) >= count:
+                done.set()
+        if len(fees) >= count:
+            all_fees.set()
 
     sub = await js.subscribe(f"{namespace}.evt.*.deposit.>", cb=on_event, ordered_consumer=True)
     try:
@@ -164,6 +175,41 @@ async def bench(count: int, concurrency: int) -> int:
             await asyncio.wait_for(all_paid.wait(), 300)
             settled_s = time.perf_counter() - began
 
+            # No deposit: a card on file, saved, then charged the no-show fee.
+            unpaid = [_held(count + n, now, deposit=False) for n in range(count)]
+            began = time.perf_counter()
+            for message in unpaid:
+                envelope = Envelope.wrap(SPA, message, "bench")
+                await js.publish(
+                    envelope.subject(namespace), envelope.payload, headers=envelope.headers()
+                )
+            await asyncio.wait_for(all_cards.wait(), 300)
+            cards_s = time.perf_counter() - began
+
+            async def save(url: str) -> None:
+                async with gate:
+                    answer = await http.post(
+                        url.removeprefix(settings.public_url) + "/save",
+                        content=b"card=4242",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                    )
+                    assert answer.status_code == 303, answer.status_code
+
+            # The page records the saved card before it answers, as with a payment.
+            began = time.perf_counter()
+            await asyncio.gather(*(save(url) for url in cards.values()))
+            saved_s = time.perf_counter() - began
+
+            began = time.perf_counter()
+            for message in unpaid:
+                no_show = booking_pb2.BookingNoShow(booking=message.booking)
+                envelope = Envelope.wrap(SPA, no_show, "bench")
+                await js.publish(
+                    envelope.subject(namespace), envelope.payload, headers=envelope.headers()
+                )
+            await asyncio.wait_for(all_fees.wait(), 300)
+            fees_s = time.perf_counter() - began
+
         pool = await asyncpg.connect(database_url, server_settings={"search_path": "payments"})
         try:
             collected = int(
@@ -174,6 +220,15 @@ async def bench(count: int, concurrency: int) -> int:
             )
             deposits = int(
                 await pool.fetchval("SELECT count(*) FROM deposits WHERE state = 'paid'")
+            )
+            fee_total = int(
+                await pool.fetchval(
+                    "SELECT coalesce(sum(amount_minor), 0) FROM ledger_entries"
+                    " WHERE kind = 'fee_charged'"
+                )
+            )
+            fee_rows = int(
+                await pool.fetchval("SELECT count(*) FROM deposits WHERE state = 'fee_charged'")
             )
         finally:
             await pool.close()
@@ -189,22 +244,40 @@ async def bench(count: int, concurrency: int) -> int:
         await nats_handle.stop()
 
     events_sum = sum(paid.values())
+    fees_sum = sum(fees.values())
     rows = [
         ("deposits requested (booking.held -> deposit.requested)", count, requested_s),
         ("deposits settled (hosted page pay -> deposit.paid)", count, settled_s),
     ]
-    print(f"\npayments: {count} deposits, {concurrency} patients paying at once\n")
-    print(f"{'stage':<58}{'deposits':>10}{'seconds':>10}{'per second':>12}")
-    for label, n, seconds in rows:
+    fee_rows_out = [
+        ("cards requested (booking.held, no deposit -> link)", count, cards_s),
+        ("cards saved (hosted page save -> card_saved)", count, saved_s),
+        ("no-show fees charged (booking.no_show -> charged)", count, fees_s),
+    ]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"\npayments: {count} deposits and {count} cards, {concurrency} patients at once"
+        f" (load average at the end {load}, {os.cpu_count()} cores)\n"
+    )
+    print(f"{'stage':<58}{'count':>10}{'seconds':>10}{'per second':>12}")
+    for label, n, seconds in rows + fee_rows_out:
         print(f"{label:<58}{n:>10}{seconds:>10.2f}{n / seconds:>12.0f}")
     ledger_ok = collected == events_sum == count * 5000 and deposits == count
+    fees_ok = fee_total == fees_sum == count * 5000 and fee_rows == count
     print(
         f"\nledger collected {collected} minor units; deposit.paid events sum {events_sum};"
         f" paid deposits {deposits}: {'exact match' if ledger_ok else 'MISMATCH'}"
     )
+    print(
+        f"ledger no-show fees {fee_total} minor units; deposit.no_show_charged events sum"
+        f" {fees_sum}; charged cards {fee_rows}: {'exact match' if fees_ok else 'MISMATCH'}"
+    )
     slowest = min(n / s for _, n, s in rows)
-    print(f"target {TARGET_PER_S}/s: {'met' if slowest >= TARGET_PER_S else 'NOT met'}")
-    return 0 if ledger_ok else 1
+    print(
+        f"target {TARGET_PER_S}/s (deposits requested and settled):"
+        f" {'met' if slowest >= TARGET_PER_S else 'NOT met'}"
+    )
+    return 0 if ledger_ok and fees_ok else 1
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""The internal staff API: a deposit with its history, its dispute evidence, and the
-ledger's totals per period for the owner's report.
+"""The internal staff API: a deposit with its history, its dispute evidence, the
+ledger's totals per period for the owner's report, and retrying a refund that
+failed.
 
 Behind a bearer token (PAYMENTS_INTERNAL_TOKEN) until the console fronts it with
 staff sign-in; without a token configured the API does not exist (404).
@@ -16,6 +17,7 @@ from payments.adapters import ledger, rows
 from payments.adapters.ledger import Period
 from payments.adapters.rows import Record
 from payments.bound import Binding, Bound
+from payments.flow.refunds import retry_refund
 from spa_config import UnknownSpa
 
 STAFF_ACTOR = "staff-api"
@@ -35,6 +37,7 @@ def _summary(record: Record) -> dict[str, object]:
         "id": d.id,
         "spa_id": d.spa_id,
         "appointment_id": d.appointment_id,
+        "purpose": d.purpose.value,
         "state": d.state.value,
         "reason": d.reason,
         "currency": d.amount.currency,
@@ -44,6 +47,10 @@ def _summary(record: Record) -> dict[str, object]:
         "provider": record.provider,
         "payment_ref": record.payment_ref,
         "refund_ref": record.refund_ref,
+        "refund_attempt": record.refund_attempt,
+        "no_show_fee_minor": d.terms.no_show_fee.minor if d.terms.no_show_fee else 0,
+        "card_on_file": d.card_on_file,
+        "fee_ref": record.fee_ref,
         "expires_at": record.expires_at.isoformat(),
     }
 
@@ -66,6 +73,18 @@ def router(binding: Binding) -> APIRouter:
         async with bound.pool.acquire() as conn:
             history = await rows.history(conn, record.id)
         return {**_summary(record), "history": history}
+
+    @routes.post("/deposits/{deposit_id}/refund")
+    async def refund_again(deposit_id: str, authorization: str = Header("")) -> dict[str, object]:
+        """Refund again after a recorded failure (a new refund, with a new idempotency
+        key); 409 when the deposit has no failed refund to retry."""
+        bound = binding.get()
+        _authorised(bound, authorization)
+        await _record(bound, deposit_id)
+        retried = await retry_refund(bound.pool, bound.transitions, deposit_id, STAFF_ACTOR)
+        if retried is None:
+            raise HTTPException(409, "no failed refund to retry")
+        return _summary(retried)
 
     @routes.get("/deposits/{deposit_id}/evidence")
     async def evidence(deposit_id: str, authorization: str = Header("")) -> dict[str, object]:

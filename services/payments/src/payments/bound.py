@@ -15,6 +15,7 @@ from payments.adapters.events import DepositEvents
 from payments.adapters.sandbox import SandboxProvider
 from payments.flow.evidence import PolicyEvidence
 from payments.flow.settle import Settlements
+from payments.flow.transitions import Transitions
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Bound:
     pool: asyncpg.Pool
     events: DepositEvents
     settlements: Settlements
+    transitions: Transitions
     evidence: PolicyEvidence
     # Set when the sandbox is the provider: it serves the hosted payment page.
     sandbox: SandboxProvider | None

@@ -27,6 +27,7 @@ from payments.flow.settle import Settlements
 from payments.flow.transitions import JOBS_CHANNEL, Transitions
 from payments.flow.waking import Waker, run_loop
 from payments.flow.worker import JobWorker
+from payments.metrics import TALLY_CHANNEL, Tally
 from payments.ports import Calendar, Clock, PaymentProvider
 from payments.settings import PaymentsSettings
 
@@ -51,32 +52,55 @@ def build(
         pool = runtime.pool
         provider, sandbox = await _provider(settings, runtime)
         events = DepositEvents(settings.bus_namespace, runtime.spas, runtime.cipher)
-        transitions = Transitions(events, now)
+        tally = Tally()
+        transitions = Transitions(events, now, tally)
         evidence = PolicyEvidence(runtime.cipher)
         settlements = Settlements(pool, transitions, provider, now)
         handlers.register(
             runtime.consumer,
             DepositRequests(transitions, events, provider, now),
-            BookingOutcomes(transitions),
+            BookingOutcomes(transitions, events),
             evidence,
         )
         if calendar is None:
             grpc_calendar = GrpcCalendar(settings.calendar_target, settings.calendar_deadline_s)
             runtime.closers.append(grpc_calendar.close)
-        worker = JobWorker(pool, transitions, provider, calendar or grpc_calendar, evidence, now)
+        worker = JobWorker(
+            pool, transitions, provider, calendar or grpc_calendar, evidence, events, now
+        )
         sweeper = ExpirySweeper(pool, transitions, now)
-        for name, channel, work in (
-            ("job worker", JOBS_CHANNEL, worker.drain),
-            ("expiry sweeper", DUE_CHANNEL, sweeper.sweep),
-        ):
-            runtime.tasks.append(
-                run_loop(name, pool, channel, Waker(), runtime.stop, work, now, settings.idle_s)
+        # The worker's listening connection also hears committed transitions, for the metrics.
+        runtime.tasks.append(
+            run_loop(
+                "job worker",
+                pool,
+                JOBS_CHANNEL,
+                Waker(),
+                runtime.stop,
+                worker.drain,
+                now,
+                settings.idle_s,
+                also={TALLY_CHANNEL: tally.heard},
             )
+        )
+        runtime.tasks.append(
+            run_loop(
+                "expiry sweeper",
+                pool,
+                DUE_CHANNEL,
+                Waker(),
+                runtime.stop,
+                sweeper.sweep,
+                now,
+                settings.idle_s,
+            )
+        )
         binding.bind(
             Bound(
                 pool=pool,
                 events=events,
                 settlements=settlements,
+                transitions=transitions,
                 evidence=evidence,
                 sandbox=sandbox,
                 webhook_secret=_secret(settings.stripe_webhook_secret)

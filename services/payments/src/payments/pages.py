@@ -1,5 +1,6 @@
-"""The patient's pages: the sandbox's hosted payment page, and the return page
-Stripe (or the sandbox) sends the patient back to.
+"""The patient's pages: the sandbox's hosted payment page (pay a deposit, or save
+a card for the no-show fee), and the return page Stripe (or the sandbox) sends
+the patient back to.
 
 The return page settles the payment too, through the same path as the webhook,
 so whichever arrives first fulfils it and the other finds it done. Every word
@@ -10,18 +11,19 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medspa_kit.catalog import DEFAULT_LOCALE
 from payments.adapters import rows
 from payments.adapters.rows import Record
+from payments.adapters.sandbox import DEFAULT_CARD, TEST_CARDS, SandboxSession, link_state
 from payments.adapters.sandbox import NAME as SANDBOX
-from payments.adapters.sandbox import link_state
 from payments.bound import Binding, Bound
-from payments.domain.deposit import SETTLED, State
+from payments.domain.deposit import SETTLED, Purpose, State
 from payments.ports import LinkStatus
 from payments.words import Words
 
@@ -84,7 +86,12 @@ def _message(bound: Bound, record: Record, key: str) -> HTMLResponse:
     if key == "page.paid":
         values["amount"] = record.deposit.amount.display()
     text = words.say(key, **values)
-    return _page(locale, words.say("page.title", **values), f"<p>{_e(text)}</p>")
+    return _page(locale, _title(words, record, values), f"<p>{_e(text)}</p>")
+
+
+def _title(words: Words, record: Record, values: dict[str, str]) -> str:
+    card = record.deposit.purpose is Purpose.CARD
+    return words.say("page.card_title" if card else "page.title", **values)
 
 
 def _plain(key: str, status: int = 200) -> HTMLResponse:
@@ -93,13 +100,32 @@ def _plain(key: str, status: int = 200) -> HTMLResponse:
     return _page(DEFAULT_LOCALE, text, f"<p>{_e(text)}</p>", status)
 
 
+# Past the patient's part: money on its way somewhere.
+_UNDER_WAY = frozenset({State.REFUND_PENDING, State.REFUND_FAILED, State.FEE_PENDING})
+
+
+def _card_status_key(record: Record, link: LinkStatus) -> str:
+    state = record.deposit.state
+    if state in SETTLED or state in _UNDER_WAY:
+        return "page.settled"
+    if record.deposit.card_on_file or link is LinkStatus.SAVED:
+        return "page.card_saved"
+    if state is State.DECLINED or link is LinkStatus.DECLINED:
+        return "page.card_declined"
+    if state is State.REQUESTED and link is LinkStatus.OPEN:
+        return "page.card_pending"
+    return "page.card_expired"
+
+
 def _status_key(record: Record, link: LinkStatus) -> str:
     state = record.deposit.state
+    if record.deposit.purpose is Purpose.CARD:
+        return _card_status_key(record, link)
     if state in (State.PAID, State.LATE_PAID) or link is LinkStatus.PAID:
         return "page.paid" if state is State.PAID else "page.processing"
     if state is State.DECLINED or link is LinkStatus.DECLINED:
         return "page.declined"
-    if state in SETTLED or state is State.REFUND_PENDING:
+    if state in SETTLED or state in _UNDER_WAY:
         return "page.settled"
     return "page.expired"
 
@@ -128,6 +154,7 @@ def router(binding: Binding) -> APIRouter:
         if (
             outcome.state.status is LinkStatus.OPEN
             and outcome.record.deposit.state is State.REQUESTED
+            and outcome.record.deposit.purpose is Purpose.DEPOSIT
         ):
             return _message(bound, outcome.record, "page.processing")
         return _message(bound, outcome.record, _status_key(outcome.record, outcome.state.status))
@@ -145,7 +172,11 @@ def router(binding: Binding) -> APIRouter:
         record, link = found
         if link is not LinkStatus.OPEN or record.deposit.state is not State.REQUESTED:
             return _message(bound, record, _status_key(record, link))
+        if record.deposit.purpose is Purpose.CARD:
+            return _card_page(bound, record, token)
         words, locale, values = _context(bound, record)
+        session = await bound.sandbox.session(token) if bound.sandbox else None
+        cards = _test_cards(words) if session and session.saves_card else ""
         credit = (
             f"<p>{_e(words.say('page.credit', **values))}</p>"
             if record.deposit.held_credit.positive
@@ -157,19 +188,26 @@ def router(binding: Binding) -> APIRouter:
             f"<p><strong>{_e(words.say('page.amount', **values))}</strong></p>{credit}"
             f"<p>{_e(words.say('page.expires', **values))}</p>"
             f'<p class="terms">{_e(record.policy_text)}</p>'
-            f'<form method="post" action="/pay/{_e(token)}/pay">'
+            f'<form method="post" action="/pay/{_e(token)}/pay">{cards}'
             f'<button class="pay" type="submit">{_e(words.say("page.pay", **values))}</button></form>'
             f'<form method="post" action="/pay/{_e(token)}/decline">'
             f'<button type="submit">{_e(words.say("page.decline", **values))}</button></form>'
             f'<p class="note">{_e(words.say("page.sandbox"))}</p>'
         )
-        return _page(locale, words.say("page.title", **values), body)
+        return _page(locale, _title(words, record, values), body)
 
-    async def _finish(token: str, pay: bool) -> Response:
+    async def _finish(token: str, action: str, card: str = DEFAULT_CARD) -> Response:
         bound = binding.get()
-        if bound.sandbox is None or not _REF.match(token):
+        sandbox = bound.sandbox
+        if sandbox is None or not _REF.match(token):
             return _plain("page.not_found", 404)
-        session = await (bound.sandbox.pay(token) if pay else bound.sandbox.decline(token))
+        session: SandboxSession | None
+        if action == "pay":
+            session = await sandbox.pay(token, card)
+        elif action == "save":
+            session = await sandbox.save(token, card)
+        else:
+            session = await sandbox.decline(token)
         if session is None:
             return _plain("page.not_found", 404)
         # As Stripe would send a webhook: the sandbox's own report, keyed by what it did.
@@ -180,11 +218,49 @@ def router(binding: Binding) -> APIRouter:
         return RedirectResponse(f"/pay/return?session_id={token}", status_code=303)
 
     @routes.post("/pay/{token}/pay", include_in_schema=False)
-    async def pay(token: str) -> Response:
-        return await _finish(token, pay=True)
+    async def pay(token: str, request: Request) -> Response:
+        return await _finish(token, "pay", await _chosen_card(request))
+
+    @routes.post("/pay/{token}/save", include_in_schema=False)
+    async def save(token: str, request: Request) -> Response:
+        return await _finish(token, "save", await _chosen_card(request))
 
     @routes.post("/pay/{token}/decline", include_in_schema=False)
     async def decline(token: str) -> Response:
-        return await _finish(token, pay=False)
+        return await _finish(token, "decline")
 
     return routes
+
+
+async def _chosen_card(request: Request) -> str:
+    """The test card picked on the page (a form field; anything unknown is the default)."""
+    body = (await request.body())[:1024].decode("utf-8", "replace")
+    chosen = parse_qs(body).get("card", [DEFAULT_CARD])[0]
+    return chosen if chosen in TEST_CARDS else DEFAULT_CARD
+
+
+def _test_cards(words: Words) -> str:
+    """The sandbox's test cards, as Stripe's test numbers behave when charged later."""
+    options = "".join(
+        f'<option value="{_e(card)}">{_e(words.say(f"page.test_card.{card}"))}</option>'
+        for card in TEST_CARDS
+    )
+    return f'<p><label>{_e(words.say("page.test_card"))} <select name="card">{options}</select></label></p>'
+
+
+def _card_page(bound: Bound, record: Record, token: str) -> HTMLResponse:
+    """The sandbox's page to save a card for the no-show fee: nothing is charged."""
+    words, locale, values = _context(bound, record)
+    body = (
+        f"<h1>{_e(words.say('page.card_heading', **values))}</h1>"
+        f"<p>{_e(words.say('page.when', **values))}</p>"
+        f"<p><strong>{_e(words.say('page.card_amount', **values))}</strong></p>"
+        f"<p>{_e(words.say('page.expires', **values))}</p>"
+        f'<p class="terms">{_e(record.policy_text)}</p>'
+        f'<form method="post" action="/pay/{_e(token)}/save">{_test_cards(words)}'
+        f'<button class="pay" type="submit">{_e(words.say("page.save"))}</button></form>'
+        f'<form method="post" action="/pay/{_e(token)}/decline">'
+        f'<button type="submit">{_e(words.say("page.no_thanks"))}</button></form>'
+        f'<p class="note">{_e(words.say("page.sandbox"))}</p>'
+    )
+    return _page(locale, _title(words, record, values), body)

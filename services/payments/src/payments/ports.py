@@ -1,9 +1,9 @@
 """The seams between the deposit flow and the world.
 
 A payment provider (Stripe, the embedded sandbox) is one interface: a link to
-pay, what became of it, expiring it, refunding it. Every call that changes
-something carries an idempotency key, so a retry after a timeout or a crash is
-the same call, never a second charge or refund.
+pay (or to save a card), what became of it, expiring it, refunding it, charging
+a saved card. Every call that changes something carries an idempotency key, so a
+retry after a timeout or a crash is the same call, never a second charge or refund.
 """
 
 from __future__ import annotations
@@ -24,6 +24,12 @@ class ProviderRefused(Exception):
     """The provider refused the request as made; retrying it unchanged will not help."""
 
 
+class LinkPurpose(StrEnum):
+    PAY = "pay"  # charge `amount`
+    PAY_AND_KEEP_CARD = "pay_and_keep_card"  # charge it, and keep the card for a later fee
+    SAVE_CARD = "save_card"  # charge nothing; keep a card for a fee of `amount`
+
+
 @dataclass(frozen=True, slots=True)
 class LinkRequest:
     deposit_id: str
@@ -37,6 +43,7 @@ class LinkRequest:
     policy_text: str
     expires_at: datetime
     idempotency_key: str
+    purpose: LinkPurpose = LinkPurpose.PAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,7 @@ class LinkStatus(StrEnum):
     PAID = "paid"
     DECLINED = "declined"
     EXPIRED = "expired"
+    SAVED = "saved"  # a card was saved, nothing charged
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,40 @@ class LinkState:
     status: LinkStatus
     payment_ref: str = ""
     amount: Money | None = None
+    # Set when the link kept a card: what to charge it through later.
+    card_ref: str = ""
+    customer_ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    ref: str
+    # The provider refused it at once (a failure can also come later, by webhook).
+    failed: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRequest:
+    """The no-show fee, charged to a saved card with nobody present."""
+
+    deposit_id: str
+    spa_id: str
+    appointment_id: str
+    card_ref: str
+    customer_ref: str
+    amount: Money
+    # What the charge is, as the card statement and the provider's records name it.
+    description: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeResult:
+    ref: str
+    charged: bool
+    # Why the card refused it (the provider's decline code), when it did.
+    reason: str = ""
 
 
 class PaymentProvider(Protocol):
@@ -72,8 +114,14 @@ class PaymentProvider(Protocol):
 
     async def refund(
         self, deposit_id: str, payment_ref: str, amount: Money, idempotency_key: str
-    ) -> str:
-        """Refund `amount` of the payment; answers the provider's refund id."""
+    ) -> RefundResult:
+        """Refund `amount` of the payment; answers the provider's refund."""
+        ...
+
+    async def charge_saved_card(self, request: ChargeRequest) -> ChargeResult:
+        """Charge a saved card off-session. A card that refuses is an answer
+        (charged=False), not an error: asking again with the same key gets the same
+        refusal, and a new attempt is a decision for staff, never a retry."""
         ...
 
 

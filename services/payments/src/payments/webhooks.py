@@ -5,6 +5,11 @@ before anything is parsed: a forged, stale, tampered or re-serialised body gets
 400 and changes nothing. A verified event that changes nothing (a repeat, news
 that no longer matters, an event for another integration) still answers 200 so
 Stripe stops retrying it.
+
+Events read: Checkout's session events (a payment, or in `setup` mode a card
+saved for the no-show fee), `charge.dispute.created`, and a refund that failed
+(`refund.failed`, or `refund.updated` / `charge.refund.updated` with status
+`failed`; Stripe may send more than one for the same refund).
 """
 
 from __future__ import annotations
@@ -31,17 +36,23 @@ _SESSION_EVENTS = {
     "checkout.session.async_payment_failed": NewsKind.DECLINED,
     "checkout.session.expired": NewsKind.LAPSED,
 }
+_REFUND_EVENTS = {"refund.failed", "refund.updated", "charge.refund.updated"}
 
 
 class _Object(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str
+    object: str | None = None
+    mode: str | None = None
     status: str | None = None
     payment_status: str | None = None
     payment_intent: str | None = None
+    setup_intent: str | None = None
+    customer: str | None = None
     amount_total: int | None = None
     currency: str | None = None
+    failure_reason: str | None = None
     metadata: dict[str, str] = {}
 
 
@@ -57,9 +68,30 @@ class StripeEvent(BaseModel):
     data: _Data
 
 
+def _refund_failed(event: StripeEvent) -> ProviderNews | None:
+    obj = event.data.object
+    if obj.object != "refund" or obj.status != "failed":
+        return None
+    deposit_id = obj.metadata.get("deposit_id", "")
+    if not (deposit_id or obj.payment_intent):
+        return None
+    return ProviderNews(
+        NAME,
+        event.id,
+        event.type,
+        NewsKind.REFUND_FAILED,
+        deposit_id=deposit_id,
+        payment_ref="" if deposit_id else obj.payment_intent or "",
+        refund_ref=obj.id,
+        reason=obj.failure_reason or "unknown",
+    )
+
+
 def news_from(event: StripeEvent) -> ProviderNews | None:
     """What a verified Stripe event says about one of our deposits, or None."""
     obj = event.data.object
+    if event.type in _REFUND_EVENTS:
+        return _refund_failed(event)
     if event.type == "charge.dispute.created":
         if not obj.payment_intent:
             return None
@@ -75,6 +107,24 @@ def news_from(event: StripeEvent) -> ProviderNews | None:
     deposit_id = obj.metadata.get("deposit_id", "")
     if kind is None or not deposit_id:
         return None
+    if obj.mode == "setup":
+        # A card saved for the no-show fee: nothing was charged.
+        if kind is NewsKind.PAID:
+            if obj.status != "complete" or not obj.setup_intent:
+                return None
+            kind = NewsKind.SAVED
+        elif kind is not NewsKind.LAPSED:
+            return None
+        return ProviderNews(
+            NAME,
+            event.id,
+            event.type,
+            kind,
+            link_ref=obj.id,
+            deposit_id=deposit_id,
+            card_ref=obj.setup_intent or "",
+            customer_ref=obj.customer or "",
+        )
     amount = None
     if kind is NewsKind.PAID:
         # A completed session paid by a delayed method is not money yet; its
@@ -91,6 +141,9 @@ def news_from(event: StripeEvent) -> ProviderNews | None:
         deposit_id=deposit_id,
         payment_ref=obj.payment_intent or "",
         amount=amount,
+        # A customer on a payment session: payments asked Stripe to keep the card.
+        card_ref=(obj.payment_intent or "") if obj.customer else "",
+        customer_ref=obj.customer or "",
     )
 
 

@@ -44,6 +44,20 @@ class Words:
         return instant.astimezone(self._tz).strftime(self.say("format.time"))
 
     def policy(self, terms: Terms, amount: Money) -> str:
-        return self.say(
+        """The terms of a deposit of `amount`, with the no-show fee where it asks for more."""
+        text = self.say(
             f"policy.{terms.refund.value}", window=terms.window_hours, amount=amount.display()
         )
+        rest = terms.fee_beyond(amount)
+        if terms.no_show_fee is not None and rest.positive:
+            text += " " + self.say(
+                "policy.fee_beyond_deposit",
+                fee=terms.no_show_fee.display(),
+                rest=rest.display(),
+            )
+        return text
+
+    def card_policy(self, terms: Terms) -> str:
+        """The terms of a card saved for the no-show fee, with no deposit."""
+        assert terms.no_show_fee is not None, "a card is kept only for a fee"
+        return self.say("policy.card", window=terms.window_hours, fee=terms.no_show_fee.display())

@@ -1,5 +1,10 @@
 """A local Stripe for tests: the few endpoints payments calls, spoken as Stripe speaks.
 
+Checkout Sessions (payment and setup mode), Customers, SetupIntents and
+PaymentIntents (a saved card charged off-session), and Refunds. Saved cards
+behave like Stripe's test cards by their last four digits: 4242 charges, 0341 is
+declined when charged, 3184 needs its holder to authenticate.
+
 Requests arrive form-encoded from the real `stripe` package; the server keeps
 every request (method, path, Idempotency-Key, form fields) so tests can assert
 exactly what was sent, honours Idempotency-Key as Stripe does (same key and
@@ -45,6 +50,13 @@ class Call:
 class FakeStripe:
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    setup_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    payment_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # payment method -> test card (last four digits)
+    cards: dict[str, str] = field(default_factory=dict)
+    # What the next refunds answer: "succeeded", "pending", or "failed" (at once).
+    refund_status: str = "succeeded"
     calls: list[Call] = field(default_factory=list)
     # path suffix -> how many upcoming calls fail before (or after) doing the work
     fail_before: dict[str, int] = field(default_factory=dict)
@@ -68,13 +80,45 @@ class FakeStripe:
         assert len(found) == 1, f"{len(found)} sessions for {deposit_id}"
         return found[0]
 
-    def complete(self, session_id: str) -> dict[str, Any]:
-        """The patient pays on Stripe's page."""
+    def complete(self, session_id: str, card: str = "4242") -> dict[str, Any]:
+        """The patient pays on Stripe's page (a session with a customer keeps the card)."""
         session = self.sessions[session_id]
-        session.update(
-            status="complete", payment_status="paid", payment_intent=f"pi_{next(self._ids)}"
-        )
+        intent_id = f"pi_{next(self._ids)}"
+        method = self._method(card)
+        self.payment_intents[intent_id] = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "status": "succeeded",
+            "amount": session["amount_total"],
+            "currency": session["currency"],
+            "customer": session["customer"],
+            "payment_method": method,
+            "metadata": session["metadata"],
+        }
+        session.update(status="complete", payment_status="paid", payment_intent=intent_id)
         return session
+
+    def save(self, session_id: str, card: str = "4242") -> dict[str, Any]:
+        """The patient saves a card on Stripe's page (a setup-mode session)."""
+        session = self.sessions[session_id]
+        assert session["mode"] == "setup", session["mode"]
+        intent_id = f"seti_{next(self._ids)}"
+        self.setup_intents[intent_id] = {
+            "id": intent_id,
+            "object": "setup_intent",
+            "status": "succeeded",
+            "customer": session["customer"],
+            "payment_method": self._method(card),
+            "usage": "off_session",
+            "metadata": session["metadata"],
+        }
+        session.update(status="complete", setup_intent=intent_id)
+        return session
+
+    def _method(self, card: str) -> str:
+        method = f"pm_{next(self._ids)}"
+        self.cards[method] = card
+        return method
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -117,7 +161,8 @@ class FakeStripe:
         parts = path.strip("/").split("/")
         if parts[1:3] == ["checkout", "sessions"]:
             if len(parts) == 3 and method == "POST":
-                if int(form["line_items[0][price_data][unit_amount]"]) < MINIMUM_CHARGE:
+                unit = form.get("line_items[0][price_data][unit_amount]")
+                if unit is not None and int(unit) < MINIMUM_CHARGE:
                     return _error_body(400, "invalid_request_error", "amount_too_small")
                 return 200, self._create_session(form)
             session = self.sessions.get(parts[3]) if len(parts) > 3 else None
@@ -137,41 +182,100 @@ class FakeStripe:
                 "object": "refund",
                 "amount": int(form["amount"]),
                 "payment_intent": form["payment_intent"],
-                "status": "succeeded",
+                "status": self.refund_status,
+                "failure_reason": "expired_or_canceled_card"
+                if self.refund_status == "failed"
+                else None,
                 "metadata": {"deposit_id": form.get("metadata[deposit_id]", "")},
             }
             self.refunds[refund_id] = refund
             return 200, refund
+        if parts[1:] == ["customers"] and method == "POST":
+            customer_id = f"cus_{next(self._ids)}"
+            self.customers[customer_id] = {
+                "id": customer_id,
+                "object": "customer",
+                "metadata": _nested(form, "metadata"),
+            }
+            return 200, self.customers[customer_id]
+        if parts[1] in ("setup_intents", "payment_intents") and len(parts) == 3:
+            store = self.setup_intents if parts[1] == "setup_intents" else self.payment_intents
+            found = store.get(parts[2])
+            if found is None or method != "GET":
+                return _error_body(404, "invalid_request_error", f"no such intent {parts[2]}")
+            return 200, found
+        if parts[1:] == ["payment_intents"] and method == "POST":
+            return self._charge(form)
         return _error_body(404, "invalid_request_error", f"no route {method} {path}")
+
+    def _charge(self, form: dict[str, str]) -> tuple[int, Any]:
+        """A PaymentIntent confirmed at once, off-session, on a saved card."""
+        intent_id = f"pi_{next(self._ids)}"
+        card = self.cards.get(form.get("payment_method", ""))
+        if card is None:
+            return _error_body(400, "invalid_request_error", "no such payment_method")
+        failure = {"0341": "card_declined", "3184": "authentication_required"}.get(card)
+        intent = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": int(form["amount"]),
+            "currency": form["currency"],
+            "customer": form.get("customer"),
+            "payment_method": form["payment_method"],
+            "status": "requires_payment_method" if failure else "succeeded",
+            "metadata": _nested(form, "metadata"),
+        }
+        self.payment_intents[intent_id] = intent
+        if failure:
+            return 402, {
+                "error": {
+                    "type": "card_error",
+                    "code": failure,
+                    "decline_code": failure,
+                    "message": f"the card was refused: {failure}",
+                    "payment_intent": intent,
+                }
+            }
+        return 200, intent
 
     def _create_session(self, form: dict[str, str]) -> dict[str, Any]:
         session_id = f"cs_test_{next(self._ids):06d}"
+        setup = form["mode"] == "setup"
         session = {
             "id": session_id,
             "object": "checkout.session",
+            "mode": form["mode"],
             "url": f"https://checkout.stripe.test/c/pay/{session_id}",
             "status": "open",
-            "payment_status": "unpaid",
+            "payment_status": "no_payment_required" if setup else "unpaid",
             "payment_intent": None,
-            "amount_total": int(form["line_items[0][price_data][unit_amount]"]),
-            "currency": form["line_items[0][price_data][currency]"],
+            "setup_intent": None,
+            "customer": form.get("customer"),
+            "amount_total": None if setup else int(form["line_items[0][price_data][unit_amount]"]),
+            "currency": form["currency"] if setup else form["line_items[0][price_data][currency]"],
             "client_reference_id": form.get("client_reference_id"),
             "expires_at": int(form["expires_at"]),
-            "metadata": {
-                k.removeprefix("metadata[").removesuffix("]"): v
-                for k, v in form.items()
-                if k.startswith("metadata[")
-            },
+            "metadata": _nested(form, "metadata"),
         }
         self.sessions[session_id] = session
         return session
 
 
+def _nested(form: dict[str, str], name: str) -> dict[str, str]:
+    """`name[key]=value` form fields as a dict."""
+    return {
+        k.removeprefix(f"{name}[").removesuffix("]"): v
+        for k, v in form.items()
+        if k.startswith(f"{name}[") and k.count("[") == 1
+    }
+
+
 def _suffix(path: str) -> str:
     if path.endswith("/expire"):
         return "/expire"
-    if path.startswith("/v1/refunds"):
-        return "/refunds"
+    for name in ("refunds", "customers", "payment_intents", "setup_intents"):
+        if path.startswith(f"/v1/{name}"):
+            return f"/{name}"
     return "/checkout/sessions"
 
 

@@ -1,4 +1,5 @@
-"""A crash between Stripe's answer and payments' commit loses nothing and doubles nothing.
+"""A crash between Stripe's answer and payments' commit loses nothing and doubles nothing:
+a payment link, a refund, a no-show fee charged to a saved card.
 
 Payments runs as its own process here, so it can be killed (SIGKILL: no
 shutdown, no rollback but the database's own) at the worst moment: Stripe has
@@ -35,6 +36,7 @@ from payments_harness import (
     policy_told,
 )
 
+from medspa.events.v1 import booking_pb2
 from medspa_kit.crypto import FieldCipher, dev_keyring
 from medspa_kit.envelope import Envelope
 
@@ -211,3 +213,46 @@ async def test_a_crash_after_stripe_refunded_is_recovered_without_a_second_refun
             text = written.read_text() if written.exists() else ""
             assert PHONE not in text and PHONE[2:] not in text, written
             assert WORDS not in text, written
+
+
+async def test_a_crash_after_stripe_charged_the_no_show_fee_is_recovered_without_a_second_charge(
+    stack, fake_stripe: FakeStripe, tmp_path: Path
+) -> None:
+    async with process(stack, fake_stripe, tmp_path) as (running, tap, namespace):
+        clock = FakeClock()
+        item = booking(
+            clock,
+            service_id="hydrafacial",
+            deposit_minor=0,
+            patient_id=f"p-{uuid.uuid4().hex[:6]}",
+        )
+        await publish(stack, namespace, held(clock, item, minutes=30))
+        [asked] = await eventually(
+            lambda: tap.of("deposit.card_requested", item.appointment_id), "the card link"
+        )
+        session = fake_stripe.save(fake_stripe.session_for(asked.deposit_id)["id"])
+        async with httpx.AsyncClient(base_url=running.url) as client:
+            page = await client.get("/pay/return", params={"session_id": session["id"]})
+        assert "your card is saved" in page.text
+
+        arm(fake_stripe, "/payment_intents")
+        await publish(stack, namespace, booking_pb2.BookingNoShow(booking=item))
+        await crash_while_answering(fake_stripe, running, "/payment_intents")
+
+        [charged] = await eventually(
+            lambda: tap.of("deposit.no_show_charged", item.appointment_id), "charged", 60
+        )
+        assert charged.amount.amount_minor == 5000
+        made = [
+            p
+            for p in fake_stripe.payment_intents.values()
+            if p["metadata"].get("appointment_id") == item.appointment_id
+        ]
+        assert len(made) == 1
+        posts = [
+            c
+            for c in fake_stripe.calls_to("POST", "/payment_intents")
+            if c.idempotency_key == f"no_show_fee:{item.appointment_id}"
+        ]
+        assert len(posts) == 2
+        assert len(tap.of("deposit.no_show_charged", item.appointment_id)) == 1

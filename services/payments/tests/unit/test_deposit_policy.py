@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import spa_config
+from payments.domain.money import Money
 from payments.domain.policy import (
     Decision,
     Outcome,
@@ -58,7 +59,8 @@ def test_no_show_forfeits_and_a_visit_applies() -> None:
 )
 def test_terms_come_from_the_spa_config(service_id: str, rule: RefundRule) -> None:
     spa = load_spas(None).get("lumen-aesthetics")
-    assert terms_for(spa, service_id) == Terms(rule, spa.policies.cancellation_window_hours)
+    fee = Money(spa.policies.no_show_fee, "USD")
+    assert terms_for(spa, service_id) == Terms(rule, spa.policies.cancellation_window_hours, fee)
 
 
 def test_a_non_refundable_deposit_and_a_shorter_window() -> None:
@@ -66,7 +68,23 @@ def test_a_non_refundable_deposit_and_a_shorter_window() -> None:
     text = text.replace("applies_to: new_patients, refund: credit}", "refund: non_refundable}", 1)
     text = text.replace("cancellation_window_hours: 48", "cancellation_window_hours: 24")
     spa = parse_spa(text, source="strict.yaml")
-    assert terms_for(spa, "botox") == Terms(N, 24)
+    assert terms_for(spa, "botox") == Terms(N, 24, Money(5000, "USD"))
+
+
+def test_a_spa_without_a_no_show_fee_has_none() -> None:
+    text = DEMO.read_text().replace("no_show_fee: 5000", "no_show_fee: 0")
+    spa = parse_spa(text, source="nofee.yaml")
+    assert terms_for(spa, "botox").no_show_fee is None
+
+
+@pytest.mark.parametrize(
+    ("fee", "forfeited", "rest"),
+    [(5000, 0, 5000), (5000, 4000, 1000), (5000, 5000, 0), (5000, 7000, 0)],
+)
+def test_the_fee_beyond_a_forfeited_deposit(fee: int, forfeited: int, rest: int) -> None:
+    terms = Terms(R, 48, Money(fee, "USD"))
+    assert terms.fee_beyond(Money(forfeited, "USD")) == Money(rest, "USD")
+    assert Terms(R, 48).fee_beyond(Money(forfeited, "USD")) == Money(0, "USD")
 
 
 def test_an_unknown_service_is_refused() -> None:

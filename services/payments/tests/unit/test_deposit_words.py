@@ -25,6 +25,8 @@ VALUES = {
     "policy": "Cancel at least 48 hours before.",
     "window": 48,
     "spa": "Lumen Aesthetics",
+    "fee": "$50.00",
+    "deposit": "$40.00",
 }
 # Each reason the state machine and the policy can give an event.
 NOTICES = [
@@ -39,6 +41,9 @@ NOTICES = [
     ),
     *(f"notice.forfeited.{r}" for r in ("late_cancellation", "no_show", "non_refundable")),
     "notice.credited",
+    "notice.card_requested",
+    "notice.no_show_charged.fee",
+    "notice.no_show_charged.rest",
 ]
 
 
@@ -53,7 +58,9 @@ def test_every_notice_fills_in_and_stays_logistics(words: Words, key: str) -> No
     assert "{" not in text and "}" not in text
     # Texts carry logistics only: no diagnosis, no advice, no patient data.
     assert not re.search(r"\b(diagnos|medical|dose|symptom)", text, re.IGNORECASE)
-    if key not in ("notice.expired.lapsed", "notice.expired.declined", "notice.paid.credit"):
+    # The card request's amount is in its terms ({policy}), which name the fee.
+    quiet = ("notice.expired.lapsed", "notice.expired.declined", "notice.paid.credit")
+    if key not in (*quiet, "notice.card_requested"):
         assert "$" in text
 
 
@@ -63,6 +70,20 @@ def test_the_policy_is_worded_for_each_refund_rule(words: Words, rule: RefundRul
     assert "$75.00" in text
     if rule is not RefundRule.NON_REFUNDABLE:
         assert "24 hours" in text
+
+
+def test_a_fee_larger_than_the_deposit_is_in_its_terms(words: Words) -> None:
+    terms = Terms(RefundRule.CREDIT, 48, Money(5000, "USD"))
+    text = words.policy(terms, Money(4000, "USD"))
+    assert "$50.00 no-show fee" in text and "other $10.00 is charged" in text
+    # A deposit that covers the fee says nothing more than before.
+    assert "no-show" not in words.policy(terms, Money(5000, "USD"))
+
+
+def test_the_card_on_file_terms_name_the_fee(words: Words) -> None:
+    text = words.card_policy(Terms(RefundRule.REFUNDABLE, 24, Money(5000, "USD")))
+    assert "Nothing is charged now" in text
+    assert "$50.00 no-show fee" in text and "24" in text
 
 
 def test_the_policy_version_names_the_exact_words(words: Words) -> None:
@@ -97,9 +118,22 @@ def test_no_catalog_entry_is_unused(words: Words) -> None:
         "page.settled",
         "page.cancelled",
         "page.not_found",
+        "page.card_title",
+        "page.card_heading",
+        "page.card_amount",
+        "page.save",
+        "page.no_thanks",
+        "page.test_card",
+        *(f"page.test_card.{card}" for card in ("4242", "0341", "3184")),
+        "page.card_saved",
+        "page.card_pending",
+        "page.card_declined",
+        "page.card_expired",
     }
-    used = {*NOTICES, *pages, "format.when", "format.time", "payment.description"}
+    described = {"payment.description", "card.description", "fee.description"}
+    used = {*NOTICES, *pages, "format.when", "format.time", *described}
+    used |= {"policy.card", "policy.fee_beyond_deposit"}
     used |= {f"policy.{rule.value}" for rule in RefundRule}
-    for key in pages | {"payment.description"}:
+    for key in pages | described:
         words.say(key, **VALUES)
     assert words.keys() == used

@@ -2,6 +2,8 @@
 
 Each carries ids and amounts only, plus a sealed `notice`: the text for the
 patient, worded here from payments' catalog, which the agent forwards unchanged.
+Events meant for staff (a refund that failed, a no-show fee the card refused)
+carry no notice.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from medspa_kit.crypto import FieldCipher, Purpose
 from medspa_kit.envelope import Envelope
 from payments.adapters import ledger
 from payments.adapters.rows import Record
-from payments.domain.deposit import Kind
+from payments.domain.deposit import Kind, State
+from payments.domain.deposit import Purpose as Asked
 from payments.domain.machine import Event, Publish, Step
 from payments.domain.money import Money
 from payments.words import Words
@@ -63,6 +66,19 @@ class DepositEvents:
         except UnknownId:
             return service_id
 
+    def _described(self, key: str, record: Record) -> str:
+        words = self.words(record.spa_id)
+        spa = self.spa(record.spa_id).name
+        return words.say(key, spa=spa, when=words.when(record.appointment_start))
+
+    def link_description(self, record: Record) -> str:
+        """What the provider's page and records call the link: the spa and the time."""
+        card = record.deposit.purpose is Asked.CARD
+        return self._described("card.description" if card else "payment.description", record)
+
+    def fee_description(self, record: Record) -> str:
+        return self._described("fee.description", record)
+
     def _notice(self, record: Record, key: str, **values: object) -> Sealed:
         words = self.words(record.spa_id)
         text = words.say(
@@ -95,6 +111,7 @@ class DepositEvents:
         d = record.deposit
         ids = {"spa_id": d.spa_id, "deposit_id": d.id, "appointment_id": d.appointment_id}
         credit = d.held_credit
+        fee = d.terms.no_show_fee
         if effect.event is Event.REQUESTED:
             key = "notice.requested_with_credit" if credit.positive else "notice.requested"
             words = self.words(d.spa_id)
@@ -105,11 +122,29 @@ class DepositEvents:
                 payment_url=record.payment_url or "",
                 expires_at=_stamp(record.expires_at),
                 credit_applied=money(credit),
+                no_show_fee=money(fee) if fee is not None and d.keeps_card else None,
                 notice=self._notice(
                     record,
                     key,
                     amount=record.due.display(),
                     credit=credit.display(),
+                    url=record.payment_url,
+                    expires=words.time(record.expires_at),
+                ),
+            )
+        if effect.event is Event.CARD_REQUESTED:
+            assert fee is not None, "a card is asked for only for a fee"
+            words = self.words(d.spa_id)
+            return deposit_pb2.CardOnFileRequested(
+                **ids,
+                conversation_id=record.conversation_id,
+                no_show_fee=money(fee),
+                payment_url=record.payment_url or "",
+                expires_at=_stamp(record.expires_at),
+                terms=record.policy_text,
+                notice=self._notice(
+                    record,
+                    "notice.card_requested",
                     url=record.payment_url,
                     expires=words.time(record.expires_at),
                 ),
@@ -149,14 +184,56 @@ class DepositEvents:
             )
         if effect.event is Event.FORFEITED:
             amount = moved(step, Kind.FORFEITED)
+            # When the rest of a no-show fee is being charged, that outcome's text
+            # tells the patient about both.
+            quiet = d.state is State.FEE_PENDING
             return deposit_pb2.DepositForfeited(
                 **ids,
                 amount=money(amount),
                 reason=effect.reason,
                 conversation_id=record.conversation_id,
-                notice=self._notice(
+                notice=None
+                if quiet
+                else self._notice(
                     record, f"notice.forfeited.{effect.reason}", amount=amount.display()
                 ),
+            )
+        if effect.event is Event.NO_SHOW_CHARGED:
+            assert fee is not None, "a fee is charged only when the spa has one"
+            amount = moved(step, Kind.FEE_CHARGED)
+            forfeited = fee - amount if (fee - amount).positive else Money.zero(fee.currency)
+            return deposit_pb2.NoShowFeeCharged(
+                **ids,
+                conversation_id=record.conversation_id,
+                amount=money(amount),
+                no_show_fee=money(fee),
+                deposit_forfeited=money(forfeited),
+                notice=self._notice(
+                    record,
+                    "notice.no_show_charged.rest"
+                    if forfeited.positive
+                    else "notice.no_show_charged.fee",
+                    amount=amount.display(),
+                    fee=fee.display(),
+                    deposit=forfeited.display(),
+                ),
+            )
+        if effect.event is Event.CHARGE_FAILED:
+            return deposit_pb2.NoShowFeeFailed(
+                **ids,
+                conversation_id=record.conversation_id,
+                amount=money(moved(step, Kind.FEE_UNPAID)),
+                no_show_fee=money(fee) if fee is not None else None,
+                reason=effect.reason,
+            )
+        if effect.event is Event.REFUND_FAILED:
+            return deposit_pb2.DepositRefundFailed(
+                **ids,
+                conversation_id=record.conversation_id,
+                amount=money(d.held_card),
+                reason=effect.reason,
+                refund_ref=record.refund_ref or "",
+                attempt=record.refund_attempt,
             )
         amount = moved(step, Kind.CREDITED)
         balance = await ledger.credit_balance(conn, d.spa_id, record.patient_id, d.amount.currency)

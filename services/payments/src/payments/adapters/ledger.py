@@ -7,6 +7,7 @@ posted to the `credit` account for them less what was posted from it.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -83,3 +84,15 @@ async def totals(
         )
         for r in rows
     ]
+
+
+async def refunded_to_card(conn: asyncpg.Connection, deposit_id: str, currency: str) -> Money:
+    """What the deposit's refunds have posted back to the card, less refunds that failed."""
+    value = await conn.fetchval(
+        "SELECT coalesce(sum(CASE WHEN kind = $2 THEN amount_minor ELSE -amount_minor END), 0)"
+        " FROM ledger_entries WHERE deposit_id = $1 AND kind IN ($2, $3)",
+        uuid.UUID(deposit_id),
+        Kind.REFUNDED.value,
+        Kind.REFUND_FAILED.value,
+    )
+    return Money(int(value), currency)

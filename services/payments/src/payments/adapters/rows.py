@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from payments.domain.deposit import Deposit, Posting, State
+from payments.domain.deposit import Deposit, Posting, Purpose, State
 from payments.domain.money import Money
 from payments.domain.policy import RefundRule, Terms
 
@@ -42,6 +42,12 @@ class Record:
     paid_at: datetime | None = None
     dispute_ref: str | None = None
     disputed_at: datetime | None = None
+    # Where the provider keeps a card saved for the no-show fee, and its charge.
+    card_ref: str | None = None
+    customer_ref: str | None = None
+    fee_ref: str | None = None
+    # The current refund: 1, then one more for each retry after a recorded failure.
+    refund_attempt: int = 1
 
     @property
     def id(self) -> str:
@@ -62,6 +68,7 @@ class Record:
 
 def _record(row: asyncpg.Record) -> Record:
     currency = row["currency"]
+    fee = row["no_show_fee_minor"]
     deposit = Deposit(
         id=str(row["id"]),
         spa_id=row["spa_id"],
@@ -70,8 +77,14 @@ def _record(row: asyncpg.Record) -> Record:
         amount=Money(row["amount_minor"], currency),
         held_card=Money(row["held_card_minor"], currency),
         held_credit=Money(row["held_credit_minor"], currency),
-        terms=Terms(RefundRule(row["refund_rule"]), row["window_hours"]),
+        terms=Terms(
+            RefundRule(row["refund_rule"]),
+            row["window_hours"],
+            Money(fee, currency) if fee > 0 else None,
+        ),
         reason=row["reason"],
+        purpose=Purpose(row["purpose"]),
+        card_on_file=row["card_ref"] is not None,
     )
     return Record(
         deposit=deposit,
@@ -93,6 +106,10 @@ def _record(row: asyncpg.Record) -> Record:
         dispute_ref=row["dispute_ref"],
         disputed_at=row["disputed_at"],
         created_at=row["created_at"],
+        card_ref=row["card_ref"],
+        customer_ref=row["customer_ref"],
+        fee_ref=row["fee_ref"],
+        refund_attempt=row["refund_attempt"],
     )
 
 
@@ -124,8 +141,9 @@ _INSERT = (
     " patient_id, created_at, updated_at, currency, held_credit_minor, appointment_id,"
     " first_appointment_id, conversation_id, service_id, provider_id, appointment_start,"
     " amount_minor, refund_rule, window_hours, provider, link_ref, payment_url, expires_at,"
-    " policy_version, policy_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $16, $17, $18,"
-    " $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)),"
+    " policy_version, policy_text, purpose, no_show_fee_minor) VALUES ($1, $2, $3, $4, $5, $6,"
+    " $7, $7, $8, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,"
+    " $31, $32, $33)),"
     " posted AS (INSERT INTO ledger_entries (deposit_id, spa_id, patient_id, at, kind, source,"
     " target, amount_minor, currency) SELECT $1, $2, $6, $7, p.kind, p.source, p.target,"
     " p.amount, $8 FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[])"
@@ -137,7 +155,8 @@ _UPDATE = (
     "WITH saved AS (UPDATE deposits SET state = $3, reason = $4, held_card_minor = $5,"
     " updated_at = $7, held_credit_minor = $16, appointment_id = $17, payment_ref = $18,"
     " refund_ref = $19, paid_at = $20, dispute_ref = $21, disputed_at = $22,"
-    " appointment_start = $23, provider_id = $24 WHERE id = $1 AND spa_id = $2),"
+    " appointment_start = $23, provider_id = $24, card_ref = $25, customer_ref = $26,"
+    " fee_ref = $27, refund_attempt = $28 WHERE id = $1 AND spa_id = $2),"
     " posted AS (INSERT INTO ledger_entries (deposit_id, spa_id, patient_id, at, kind, source,"
     " target, amount_minor, currency) SELECT $1, $2, $6, $7, p.kind, p.source, p.target,"
     " p.amount, $8 FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[])"
@@ -191,6 +210,8 @@ async def insert(conn: asyncpg.Connection, record: Record, change: Change) -> in
         record.expires_at,
         record.policy_version,
         record.policy_text,
+        d.purpose.value,
+        d.terms.no_show_fee.minor if d.terms.no_show_fee else 0,
     )
     return history_id
 
@@ -208,6 +229,10 @@ async def save(conn: asyncpg.Connection, record: Record, change: Change) -> int:
         record.disputed_at,
         record.appointment_start,
         record.provider_id,
+        record.card_ref,
+        record.customer_ref,
+        record.fee_ref,
+        record.refund_attempt,
     )
     return history_id
 

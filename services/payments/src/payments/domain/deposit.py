@@ -3,6 +3,11 @@
 Money moves only by postings between accounts; a deposit's `held_card` and
 `held_credit` are what it currently holds of each, so every state says exactly
 where each cent is.
+
+A row has one of two purposes: a deposit (money asked for at booking), or a card
+on file (a card saved at booking, charged nothing, for the spa's no-show fee when
+no deposit is due). Both go through the same machine; a deposit smaller than the
+fee also keeps the card it was paid with.
 """
 
 from __future__ import annotations
@@ -26,10 +31,31 @@ class State(StrEnum):
     FORFEITED = "forfeited"
     CREDITED = "credited"  # became credit toward the patient's next booking
     APPLIED = "applied"  # counted toward the visit that took place
+    # The refund the provider accepted failed later (or at once): the money is back
+    # with the spa, held against the deposit until staff retry it.
+    REFUND_FAILED = "refund_failed"
+    CARD_SAVED = "card_saved"  # card on file, nothing charged
+    FEE_PENDING = "fee_pending"  # the no-show fee is on its way to the saved card
+    FEE_CHARGED = "fee_charged"
+    FEE_FAILED = "fee_failed"  # the card refused the fee (or none was saved): owed
 
 
-# Nothing more can happen to the money in these.
-SETTLED = frozenset({State.REFUNDED, State.FORFEITED, State.CREDITED, State.APPLIED})
+class Purpose(StrEnum):
+    DEPOSIT = "deposit"
+    CARD = "card"  # a card saved for the no-show fee; the booking does not wait on it
+
+
+# Nothing more can happen to the money in these (a refund can still fail later).
+SETTLED = frozenset(
+    {
+        State.REFUNDED,
+        State.FORFEITED,
+        State.CREDITED,
+        State.APPLIED,
+        State.FEE_CHARGED,
+        State.FEE_FAILED,
+    }
+)
 
 
 class Account(StrEnum):
@@ -39,6 +65,8 @@ class Account(StrEnum):
     HELD_CREDIT = "held_credit"  # credit set against an appointment
     FORFEIT = "forfeit"  # the spa's, from late cancellations and no-shows
     VISIT = "visit"  # the spa's, counted toward a visit
+    FEE = "fee"  # the spa's, from no-show fees
+    OWED = "owed"  # what patients owe the spa: no-show fees their card did not pay
 
 
 class Kind(StrEnum):
@@ -49,6 +77,9 @@ class Kind(StrEnum):
     CREDITED = "credited"
     FORFEITED = "forfeited"
     APPLIED = "applied"
+    FEE_CHARGED = "fee_charged"  # card -> fee
+    FEE_UNPAID = "fee_unpaid"  # owed -> fee: the fee stands, the card did not pay it
+    REFUND_FAILED = "refund_failed"  # card -> held_card: a refund that came back
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +101,15 @@ class Deposit:
     held_credit: Money
     terms: Terms
     reason: str = ""
+    purpose: Purpose = Purpose.DEPOSIT
+    # A card the provider keeps for this booking's no-show fee.
+    card_on_file: bool = False
+
+    @property
+    def keeps_card(self) -> bool:
+        """Whether the link keeps the patient's card for the no-show fee: a card on
+        file, or a deposit smaller than the fee (its card pays the rest)."""
+        return self.purpose is Purpose.CARD or self.terms.fee_beyond(self.amount).positive
 
     def post(self, posting: Posting) -> Deposit:
         """The deposit after one posting touching its held accounts."""

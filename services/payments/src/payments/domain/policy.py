@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from payments.domain.money import Money
 from spa_config import SpaConfig
 from spa_config.pricing import FixedDeposit, PercentDeposit
 
@@ -32,6 +33,15 @@ class Outcome(StrEnum):
 class Terms:
     refund: RefundRule
     window_hours: int
+    # The spa's fee for a missed visit (policies.no_show_fee), in the deposit's
+    # currency; a forfeited deposit counts toward it. None: no fee.
+    no_show_fee: Money | None = None
+
+    def fee_beyond(self, forfeited: Money) -> Money:
+        """What a no-show costs on top of what the deposit already forfeits."""
+        if self.no_show_fee is None or not (self.no_show_fee - forfeited).positive:
+            return Money.zero(forfeited.currency)
+        return self.no_show_fee - forfeited
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +52,7 @@ class Decision:
 
 def terms_for(spa: SpaConfig, service_id: str) -> Terms:
     """Raises spa_config.UnknownId for a service the spa does not offer."""
+    fee = int(spa.policies.no_show_fee)
     deposit = spa.service(service_id).deposit
     # A service without a deposit in the config can still arrive with one (the
     # scheduler quoted it from an older file): the config's default rule applies.
@@ -50,7 +61,11 @@ def terms_for(spa: SpaConfig, service_id: str) -> Terms:
         if isinstance(deposit, FixedDeposit | PercentDeposit)
         else RefundRule.REFUNDABLE
     )
-    return Terms(rule, spa.policies.cancellation_window_hours)
+    return Terms(
+        rule,
+        spa.policies.cancellation_window_hours,
+        Money(fee, spa.currency) if fee > 0 else None,
+    )
 
 
 def on_cancellation(terms: Terms, *, inside_window: bool, cancelled_by: str) -> Decision:

@@ -200,7 +200,9 @@ class PolicyEvidence:
                 "first_appointment_id": record.first_appointment_id,
                 "service_id": record.service_id,
                 "appointment_start": record.appointment_start.isoformat(),
+                "purpose": d.purpose.value,
                 "amount_minor": d.amount.minor,
+                "no_show_fee_minor": d.terms.no_show_fee.minor if d.terms.no_show_fee else 0,
                 "currency": d.amount.currency,
                 "state": d.state.value,
                 "reason": d.reason,
@@ -209,6 +211,7 @@ class PolicyEvidence:
                 "paid_at": record.paid_at.isoformat() if record.paid_at else None,
                 "requested_at": record.created_at.isoformat(),
                 "dispute_ref": record.dispute_ref,
+                "fee_ref": record.fee_ref,
             },
             "terms_on_payment_page": {
                 "version": record.policy_version,

@@ -17,8 +17,10 @@ from google.protobuf.message import Message
 from medspa.events.v1 import booking_pb2
 from medspa_kit.envelope import Envelope
 from payments.adapters import rows
+from payments.adapters.events import DepositEvents
 from payments.domain.machine import Cancelled, Completed, HoldReleased, NoShow, Trigger
 from payments.flow.transitions import Transitions
+from spa_config import UnknownSpa
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,18 @@ def _trigger(message: Message) -> Trigger:
 
 
 class BookingOutcomes:
-    def __init__(self, transitions: Transitions) -> None:
+    def __init__(self, transitions: Transitions, events: DepositEvents) -> None:
         self._transitions = transitions
+        self._events = events
+
+    def _may_ask(self, spa_id: str, booking: booking_pb2.Booking) -> bool:
+        """Whether a booking.held of this booking would make a deposit or a card request."""
+        if booking.deposit_required:
+            return True
+        try:
+            return bool(self._events.spa(spa_id).policies.no_show_fee > 0)
+        except UnknownSpa:
+            return False
 
     async def on_booking_end(
         self, conn: asyncpg.Connection, envelope: Envelope, message: Message
@@ -55,7 +67,7 @@ class BookingOutcomes:
         await rows.lock_appointment(conn, envelope.spa_id, booking.appointment_id)
         record = await rows.by_appointment(conn, envelope.spa_id, booking.appointment_id, lock=True)
         if record is None:
-            if booking.deposit_required:
+            if self._may_ask(envelope.spa_id, booking):
                 await rows.close_appointment(
                     conn, envelope.spa_id, booking.appointment_id, envelope.name
                 )

@@ -1,6 +1,11 @@
 """booking.held that needs a deposit: set the patient's credit against it, make the
 payment link, and publish deposit.requested, all in the consumer's transaction.
 
+booking.held with no deposit, at a spa that charges a no-show fee: a link to save
+a card for the fee (nothing charged; the booking does not wait on it), published
+as deposit.card_requested. A deposit smaller than the fee keeps the card it is
+paid with instead.
+
 The link is made before the row is written, with an idempotency key fixed by
 the hold, so a crash after the provider answered is recovered by redelivery:
 the same key gets the same link back, and the row is written then.
@@ -11,7 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from google.protobuf.message import Message
@@ -21,11 +26,12 @@ from medspa_kit.envelope import Envelope
 from payments.adapters import ledger, rows
 from payments.adapters.events import DepositEvents
 from payments.adapters.rows import Record
-from payments.domain.machine import Paid, Publish, Step, open_deposit
+from payments.domain.deposit import Purpose
+from payments.domain.machine import Paid, Publish, Step, open_card, open_deposit
 from payments.domain.money import Money
 from payments.domain.policy import terms_for
 from payments.flow.transitions import Transitions
-from payments.ports import Clock, LinkRequest, PaymentProvider, ProviderRefused
+from payments.ports import Clock, LinkPurpose, LinkRequest, PaymentProvider, ProviderRefused
 from payments.words import policy_version
 from spa_config import UnknownId, UnknownSpa
 
@@ -37,6 +43,10 @@ DEPOSIT_IDS = uuid.UUID("7f1d2c1e-5b0e-4a59-9d52-3f0f3c6a8e11")
 # at the next expiry, and at least every PAYMENTS_IDLE_S.
 DUE_CHANNEL = "payments_due"
 CREDIT = "credit"
+# How long a link to save a card lives after the hold it came with (and never past
+# the visit). The booking does not wait on it; Stripe keeps a setup session at
+# most 24 hours, and payments' own expiry comes first (see stripe_provider.BACKSTOP).
+CARD_LINK_HOURS = 20
 
 
 def deposit_id_for(spa_id: str, appointment_id: str) -> str:
@@ -60,6 +70,7 @@ class DepositRequests:
         assert isinstance(message, booking_pb2.BookingHeld)
         booking = message.booking
         if not booking.deposit_required or booking.deposit.amount_minor <= 0:
+            await self._card_for_fee(conn, envelope, message)
             return
         refused = _refusal(self._events, envelope, message)
         if refused:
@@ -86,6 +97,11 @@ class DepositRequests:
             await self._transitions.opened(conn, record, opening, detail)
             await self._transitions.fire(conn, record, Paid("", record.due), {"source": CREDIT})
             return
+        await self._open_with_link(conn, record, opening, detail)
+
+    async def _open_with_link(
+        self, conn: asyncpg.Connection, record: Record, opening: Step, detail: dict[str, object]
+    ) -> None:
         try:
             link = await self._provider.create_link(self._link_request(record))
         except ProviderRefused as refusal:
@@ -93,12 +109,50 @@ class DepositRequests:
             # minimum, a revoked key): no link, and the hold lapses on its own.
             log.error(
                 "the provider refused to make a payment link",
-                extra={"appointment_id": booking.appointment_id, "error": str(refusal)},
+                extra={"appointment_id": record.first_appointment_id, "error": str(refusal)},
             )
-            await rows.close_appointment(conn, envelope.spa_id, booking.appointment_id, "refused")
+            await rows.close_appointment(
+                conn, record.spa_id, record.first_appointment_id, "refused"
+            )
             return
         record = record.but(provider=self._provider.name, link_ref=link.ref, payment_url=link.url)
         await self._transitions.opened(conn, record, opening, detail)
+
+    async def _card_for_fee(
+        self, conn: asyncpg.Connection, envelope: Envelope, message: booking_pb2.BookingHeld
+    ) -> None:
+        """A booking with no deposit at a spa with a no-show fee: ask for a card."""
+        booking = message.booking
+        refused = _refusal(self._events, envelope, message, card=True)
+        if refused:
+            log.warning(
+                "booking.held cannot have a card on file; none asked for",
+                extra={"event_id": envelope.id, "reason": refused},
+            )
+            return
+        terms = terms_for(self._events.spa(envelope.spa_id), booking.service_id)
+        if terms.no_show_fee is None:
+            return
+        await rows.lock_appointment(conn, envelope.spa_id, booking.appointment_id)
+        start = booking.start.ToDatetime(tzinfo=UTC)
+        if await self._known(conn, envelope.spa_id, booking, start):
+            return
+        # From the hold, not from now, so a redelivery asks for the very same link.
+        expires = min(
+            start, message.hold_expires_at.ToDatetime(tzinfo=UTC) + timedelta(hours=CARD_LINK_HOURS)
+        )
+        if expires <= self._clock.now():
+            return  # the visit is under way, or this news is a day old: too late to ask
+        opening = open_card(
+            deposit_id_for(envelope.spa_id, booking.appointment_id),
+            envelope.spa_id,
+            booking.appointment_id,
+            terms.no_show_fee,
+            terms,
+        )
+        policy = self._events.words(envelope.spa_id).card_policy(terms)
+        record = self._record(envelope.spa_id, booking, opening, expires, policy)
+        await self._open_with_link(conn, record, opening, {"event_id": envelope.id})
 
     async def _draft(
         self, conn: asyncpg.Connection, spa_id: str, message: booking_pb2.BookingHeld
@@ -117,7 +171,18 @@ class DepositRequests:
             terms,
         )
         policy = self._events.words(spa_id).policy(terms, amount)
-        record = Record(
+        expires = message.hold_expires_at.ToDatetime(tzinfo=UTC)
+        return self._record(spa_id, booking, opening, expires, policy), opening
+
+    def _record(
+        self,
+        spa_id: str,
+        booking: booking_pb2.Booking,
+        opening: Step,
+        expires_at: datetime,
+        policy: str,
+    ) -> Record:
+        return Record(
             deposit=opening.deposit,
             first_appointment_id=booking.appointment_id,
             conversation_id=booking.conversation_id,
@@ -126,28 +191,31 @@ class DepositRequests:
             provider_id=booking.provider_id,
             appointment_start=booking.start.ToDatetime(tzinfo=UTC),
             provider=CREDIT,
-            expires_at=message.hold_expires_at.ToDatetime(tzinfo=UTC),
+            expires_at=expires_at,
             policy_version=policy_version(policy),
             policy_text=policy,
             created_at=self._clock.now(),
         )
-        return record, opening
 
     def _link_request(self, record: Record) -> LinkRequest:
-        words = self._events.words(record.spa_id)
-        spa = self._events.spa(record.spa_id).name
+        deposit = record.deposit
+        if deposit.purpose is Purpose.CARD:
+            # One card request per hold.
+            purpose, key = LinkPurpose.SAVE_CARD, f"card:{record.first_appointment_id}"
+        else:
+            # Per hold and amount: a retry is the same request; other credit is another.
+            key = f"hold:{record.first_appointment_id}:{record.due.minor}"
+            purpose = LinkPurpose.PAY_AND_KEEP_CARD if deposit.keeps_card else LinkPurpose.PAY
         return LinkRequest(
             deposit_id=record.id,
             spa_id=record.spa_id,
             appointment_id=record.first_appointment_id,
             amount=record.due,
-            description=words.say(
-                "payment.description", spa=spa, when=words.when(record.appointment_start)
-            ),
+            description=self._events.link_description(record),
             policy_text=record.policy_text,
             expires_at=record.expires_at,
-            # Per hold and amount: a retry is the same request; other credit is another.
-            idempotency_key=f"hold:{record.first_appointment_id}:{record.due.minor}",
+            idempotency_key=key,
+            purpose=purpose,
         )
 
     async def _credit(
@@ -184,8 +252,14 @@ class DepositRequests:
         )
 
 
-def _refusal(events: DepositEvents, envelope: Envelope, message: booking_pb2.BookingHeld) -> str:
-    """Why this booking.held cannot become a deposit, or '' when it can."""
+def _refusal(
+    events: DepositEvents,
+    envelope: Envelope,
+    message: booking_pb2.BookingHeld,
+    *,
+    card: bool = False,
+) -> str:
+    """Why this booking.held cannot become a deposit (or a card request), or '' when it can."""
     booking = message.booking
     if booking.spa_id and booking.spa_id != envelope.spa_id:
         return "spa_mismatch"
@@ -201,6 +275,6 @@ def _refusal(events: DepositEvents, envelope: Envelope, message: booking_pb2.Boo
     except UnknownId:
         return "unknown_service"
     # The spa's configuration prices everything in its one currency.
-    if booking.deposit.currency != spa.currency:
+    if not card and booking.deposit.currency != spa.currency:
         return "currency_mismatch"
     return ""

@@ -1,5 +1,6 @@
-"""What a provider tells us about a payment, from any door: Stripe's webhook, the
-patient's return to the success page, the sandbox page, reconciliation.
+"""What a provider tells us about a payment (or a saved card, or a refund that
+failed), from any door: Stripe's webhook, the patient's return to the success
+page, the sandbox page, reconciliation.
 
 Each report has an id recorded with its effect (provider_events), so a
 redelivered webhook is handled once; every report locks the deposit row before
@@ -17,8 +18,9 @@ import asyncpg
 
 from payments.adapters import rows
 from payments.adapters.rows import Record
-from payments.domain.machine import Declined, Lapsed, Paid, Trigger
+from payments.domain.machine import CardSaved, Declined, Lapsed, Paid, Trigger
 from payments.domain.money import Money
+from payments.flow.refunds import refund_failed
 from payments.flow.transitions import Transitions
 from payments.ports import Clock, LinkState, LinkStatus, PaymentProvider
 
@@ -30,6 +32,8 @@ class NewsKind(StrEnum):
     DECLINED = "declined"
     LAPSED = "lapsed"
     DISPUTED = "disputed"
+    SAVED = "saved"  # a card saved for the no-show fee
+    REFUND_FAILED = "refund_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,11 @@ class ProviderNews:
     payment_ref: str = ""
     amount: Money | None = None
     dispute_ref: str = ""
+    card_ref: str = ""
+    customer_ref: str = ""
+    refund_ref: str = ""
+    # The provider's reason for a failed refund.
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +109,17 @@ class Settlements:
             disputed = record.but(dispute_ref=news.dispute_ref, disputed_at=self._clock.now())
             await self._transitions.note(conn, disputed, "disputed", detail)
             return
+        if news.kind is NewsKind.REFUND_FAILED:
+            await refund_failed(
+                conn,
+                self._transitions,
+                record,
+                news.refund_ref,
+                news.reason,
+                detail,
+                ours=bool(news.deposit_id),
+            )
+            return
         trigger: Trigger
         if news.kind is NewsKind.PAID:
             amount = news.amount
@@ -111,7 +131,9 @@ class Settlements:
                 return
             if amount != record.due:
                 detail["amount_differs"] = amount.minor
-            trigger = Paid(news.payment_ref, amount)
+            trigger = Paid(news.payment_ref, amount, news.card_ref, news.customer_ref)
+        elif news.kind is NewsKind.SAVED:
+            trigger = CardSaved(news.card_ref, news.customer_ref)
         elif news.kind is NewsKind.DECLINED:
             trigger = Declined()
         else:
@@ -132,9 +154,11 @@ class Settlements:
         self, provider: str, link_ref: str, deposit_id: str, state: LinkState, event_id: str
     ) -> None:
         """What a link's state, as seen through one of our own doors, means for its deposit."""
-        kind = {LinkStatus.PAID: NewsKind.PAID, LinkStatus.DECLINED: NewsKind.DECLINED}.get(
-            state.status
-        )
+        kind = {
+            LinkStatus.PAID: NewsKind.PAID,
+            LinkStatus.SAVED: NewsKind.SAVED,
+            LinkStatus.DECLINED: NewsKind.DECLINED,
+        }.get(state.status)
         if kind is None:
             return
         await self.apply(
@@ -147,6 +171,8 @@ class Settlements:
                 deposit_id=deposit_id,
                 payment_ref=state.payment_ref,
                 amount=state.amount,
+                card_ref=state.card_ref,
+                customer_ref=state.customer_ref,
             )
         )
 

@@ -9,14 +9,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
+from datetime import datetime
 
 import asyncpg
 
 from payments.adapters import jobs, rows
 from payments.adapters.events import DepositEvents
 from payments.adapters.rows import Record
-from payments.domain.machine import Job, JobKind, Paid, Publish, Refunded, Step, Trigger, step
+from payments.domain.machine import (
+    CardSaved,
+    FeeCharged,
+    FeeFailed,
+    Job,
+    JobKind,
+    Paid,
+    Publish,
+    Refunded,
+    RefundFailed,
+    RetryRefund,
+    Step,
+    Trigger,
+    step,
+)
 from payments.domain.money import Money
+from payments.metrics import Tally, label
 from payments.ports import Clock
 
 Detail = dict[str, object]
@@ -32,14 +48,36 @@ def job_key(record: Record, kind: JobKind) -> str:
     if kind is JobKind.REHOLD:
         # One re-hold per lapsed appointment: a re-held slot that lapses again is a new one.
         return f"rehold:{record.id}:{record.deposit.appointment_id}"
+    if kind is JobKind.CHARGE_FEE:
+        # One no-show fee per appointment, however often the no-show is reported.
+        return f"no_show_fee:{record.deposit.appointment_id}"
+    if kind is JobKind.REFUND and record.refund_attempt > 1:
+        # A retry after a recorded failure is a new refund, so it needs a new key.
+        return f"refund:{record.id}:{record.refund_attempt}"
     # A deposit's link is closed once, and its card money is collected (so refunded) once.
     return f"{kind.value}:{record.id}"
 
 
+def _recorded(record: Record, trigger: Trigger, now: datetime) -> Record:
+    """The references a trigger brings, kept on the row beside the deposit."""
+    if isinstance(trigger, Paid):
+        record = record.but(payment_ref=trigger.payment_ref or record.payment_ref, paid_at=now)
+    if isinstance(trigger, Paid | CardSaved) and trigger.card_ref:
+        record = record.but(card_ref=trigger.card_ref, customer_ref=trigger.customer_ref or None)
+    if isinstance(trigger, Refunded | RefundFailed):
+        record = record.but(refund_ref=trigger.refund_ref)
+    if isinstance(trigger, RetryRefund):
+        record = record.but(refund_attempt=record.refund_attempt + 1)
+    if isinstance(trigger, FeeCharged | FeeFailed) and trigger.charge_ref:
+        record = record.but(fee_ref=trigger.charge_ref)
+    return record
+
+
 class Transitions:
-    def __init__(self, events: DepositEvents, clock: Clock) -> None:
+    def __init__(self, events: DepositEvents, clock: Clock, tally: Tally) -> None:
         self._events = events
         self._clock = clock
+        self._tally = tally
 
     async def opened(
         self, conn: asyncpg.Connection, record: Record, opening: Step, detail: Detail
@@ -57,13 +95,7 @@ class Transitions:
         if result is None:
             return None
         now = self._clock.now()
-        updated = record.but(deposit=result.deposit)
-        if isinstance(trigger, Paid):
-            updated = updated.but(
-                payment_ref=trigger.payment_ref or record.payment_ref, paid_at=now
-            )
-        if isinstance(trigger, Refunded):
-            updated = updated.but(refund_ref=trigger.refund_ref)
+        updated = _recorded(record.but(deposit=result.deposit), trigger, now)
         facts = {**detail, **_facts(trigger)}
         change = rows.Change(
             now, record.deposit.state, trigger_name(trigger), facts, result.postings
@@ -82,6 +114,9 @@ class Transitions:
     async def _carry_out(
         self, conn: asyncpg.Connection, record: Record, result: Step, history_id: int
     ) -> None:
+        what = label(record.deposit.purpose, record.deposit.state)
+        if what is not None:
+            await self._tally.record(conn, what, history_id)
         for effect in result.effects:
             if isinstance(effect, Publish):
                 await self._events.publish(conn, record, effect, result, history_id)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -49,10 +50,14 @@ async def run_loop(
     work: Callable[[], Awaitable[datetime | None]],
     clock: Clock,
     idle_s: float,
+    also: Mapping[str, Callable[..., Any]] | None = None,
 ) -> None:
-    """Run `work` (which answers when it is next due) until `stop`."""
+    """Run `work` (which answers when it is next due) until `stop`. `also` are more
+    channels to listen to on the same connection (saving the pool one)."""
     listener = await pool.acquire()
-    await listener.add_listener(channel, waker.nudge)
+    listening = {channel: waker.nudge, **(also or {})}
+    for on, callback in listening.items():
+        await listener.add_listener(on, callback)
     try:
         while not stop.is_set():
             try:
@@ -65,6 +70,7 @@ async def run_loop(
                 wait = min(idle_s, max(0.0, (due - clock.now()).total_seconds()))
             await waker.sleep(stop, wait)
     finally:
-        with contextlib.suppress(Exception):
-            await listener.remove_listener(channel, waker.nudge)
+        for on, callback in listening.items():
+            with contextlib.suppress(Exception):
+                await listener.remove_listener(on, callback)
         await pool.release(listener)

@@ -1,11 +1,16 @@
 """Does the provider and calendar work that committed changes owe: closing links,
-refunds, and holding a late payment's slot again.
+refunds, holding a late payment's slot again, and charging a no-show fee to the
+card the patient saved.
 
 A job is claimed with FOR UPDATE SKIP LOCKED (replicas share the work) and done
 in that transaction together with the deposit change it leads to. If the call
 fails the job is retried later with the same idempotency key; if we crash after
 the provider answered but before commit, the retry makes the same call, and the
 provider answers it as it did the first time, so nothing is done twice.
+
+A card that refuses the no-show fee (declined, or it needs its holder to
+authenticate) is an answer, not a failure to retry: the fee is recorded as owed
+and staff are told. Only an unreachable provider is asked again, with the same key.
 """
 
 from __future__ import annotations
@@ -16,16 +21,28 @@ from datetime import datetime
 import asyncpg
 
 from payments.adapters import jobs, rows
+from payments.adapters.events import DepositEvents
 from payments.adapters.jobs import JobRow
 from payments.adapters.rows import Record
 from payments.domain.deposit import State
-from payments.domain.machine import JobKind, Paid, Refunded, Reheld, ReholdRefused, Trigger
+from payments.domain.machine import (
+    FeeCharged,
+    FeeFailed,
+    JobKind,
+    Paid,
+    Refunded,
+    Reheld,
+    ReholdRefused,
+    Trigger,
+)
 from payments.domain.money import Money
 from payments.flow.evidence import PolicyEvidence
+from payments.flow.refunds import refund_failed
 from payments.flow.transitions import Transitions
 from payments.ports import (
     Calendar,
     CalendarUnavailable,
+    ChargeRequest,
     Clock,
     HoldAgain,
     HoldStatus,
@@ -55,8 +72,10 @@ class JobWorker:
         provider: PaymentProvider,
         calendar: Calendar,
         evidence: PolicyEvidence,
+        events: DepositEvents,
         clock: Clock,
     ) -> None:
+        self._events = events
         self._pool = pool
         self._transitions = transitions
         self._provider = provider
@@ -110,7 +129,9 @@ class JobWorker:
         if job.kind is JobKind.EXPIRE_LINK:
             trigger = await self._expire_link(job, record)
         elif job.kind is JobKind.REFUND:
-            trigger = await self._refund(job, record)
+            trigger = await self._refund(conn, job, record, detail)
+        elif job.kind is JobKind.CHARGE_FEE:
+            trigger = await self._charge_fee(job, record)
         else:
             trigger = await self._rehold(conn, job, record)
         if trigger is not None:
@@ -125,16 +146,58 @@ class JobWorker:
             return Paid(state.payment_ref, state.amount)
         return None
 
-    async def _refund(self, job: JobRow, record: Record) -> Trigger | None:
+    async def _refund(
+        self, conn: asyncpg.Connection, job: JobRow, record: Record, detail: dict[str, object]
+    ) -> Trigger | None:
         if record.deposit.state is not State.REFUND_PENDING:
             return None
         if not record.payment_ref or job.amount_minor is None:
             raise ProviderRefused("refund without a payment to refund")
         amount = Money(job.amount_minor, record.deposit.amount.currency)
-        refund_ref = await self._provider.refund(
+        refund = await self._provider.refund(
             record.id, record.payment_ref, amount, job.idempotency_key
         )
-        return Refunded(refund_ref)
+        if refund.failed:
+            # Refused at once: recorded like a later failure, never asked again by itself.
+            await refund_failed(
+                conn, self._transitions, record, refund.ref, refund.reason, detail, ours=True
+            )
+            return None
+        return Refunded(refund.ref)
+
+    async def _charge_fee(self, job: JobRow, record: Record) -> Trigger | None:
+        if record.deposit.state is not State.FEE_PENDING or job.amount_minor is None:
+            return None
+        amount = Money(job.amount_minor, record.deposit.amount.currency)
+        if not record.card_ref:
+            return FeeFailed("no_card", amount)
+        request = ChargeRequest(
+            deposit_id=record.id,
+            spa_id=record.spa_id,
+            appointment_id=record.deposit.appointment_id,
+            card_ref=record.card_ref,
+            customer_ref=record.customer_ref or "",
+            amount=amount,
+            description=self._events.fee_description(record),
+            idempotency_key=job.idempotency_key,
+        )
+        try:
+            result = await self._provider.charge_saved_card(request)
+        except ProviderRefused as refused:
+            # Not the card's answer but the request's (the card was removed, the key
+            # revoked): asking again unchanged would be refused again. Staff are told.
+            log.error(
+                "the provider refused to charge the no-show fee",
+                extra={"deposit_id": record.id, "error": str(refused)},
+            )
+            return FeeFailed("refused", amount)
+        if result.charged:
+            return FeeCharged(result.ref, amount)
+        log.warning(
+            "the saved card refused the no-show fee; staff are told",
+            extra={"deposit_id": record.id, "reason": result.reason},
+        )
+        return FeeFailed(result.reason or "card_declined", amount, result.ref)
 
     async def _rehold(self, conn: asyncpg.Connection, job: JobRow, record: Record) -> Trigger:
         if record.deposit.state is not State.LATE_PAID:

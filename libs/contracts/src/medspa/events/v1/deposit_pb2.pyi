@@ -22,7 +22,7 @@ POLICY_ANSWER_DECLINED: PolicyAnswer
 POLICY_ANSWER_NONE: PolicyAnswer
 
 class DepositRequested(_message.Message):
-    __slots__ = ("spa_id", "deposit_id", "appointment_id", "conversation_id", "amount", "payment_url", "expires_at", "notice", "credit_applied")
+    __slots__ = ("spa_id", "deposit_id", "appointment_id", "conversation_id", "amount", "payment_url", "expires_at", "notice", "credit_applied", "no_show_fee")
     SPA_ID_FIELD_NUMBER: _ClassVar[int]
     DEPOSIT_ID_FIELD_NUMBER: _ClassVar[int]
     APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -32,6 +32,7 @@ class DepositRequested(_message.Message):
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     NOTICE_FIELD_NUMBER: _ClassVar[int]
     CREDIT_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    NO_SHOW_FEE_FIELD_NUMBER: _ClassVar[int]
     spa_id: str
     deposit_id: str
     appointment_id: str
@@ -41,7 +42,30 @@ class DepositRequested(_message.Message):
     expires_at: _timestamp_pb2.Timestamp
     notice: _common_pb2.Sealed
     credit_applied: _common_pb2.Money
-    def __init__(self, spa_id: _Optional[str] = ..., deposit_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_url: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notice: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., credit_applied: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
+    no_show_fee: _common_pb2.Money
+    def __init__(self, spa_id: _Optional[str] = ..., deposit_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_url: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notice: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., credit_applied: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., no_show_fee: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
+
+class CardOnFileRequested(_message.Message):
+    __slots__ = ("spa_id", "deposit_id", "appointment_id", "conversation_id", "no_show_fee", "payment_url", "expires_at", "terms", "notice")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    NO_SHOW_FEE_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_URL_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    deposit_id: str
+    appointment_id: str
+    conversation_id: str
+    no_show_fee: _common_pb2.Money
+    payment_url: str
+    expires_at: _timestamp_pb2.Timestamp
+    terms: str
+    notice: _common_pb2.Sealed
+    def __init__(self, spa_id: _Optional[str] = ..., deposit_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., no_show_fee: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_url: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., terms: _Optional[str] = ..., notice: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ...) -> None: ...
 
 class DepositPaid(_message.Message):
     __slots__ = ("spa_id", "deposit_id", "appointment_id", "amount", "paid_at", "conversation_id", "credit_applied", "notice", "previous_appointment_id")
@@ -138,6 +162,64 @@ class DepositCredited(_message.Message):
     credit_balance: _common_pb2.Money
     notice: _common_pb2.Sealed
     def __init__(self, spa_id: _Optional[str] = ..., deposit_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., reason: _Optional[str] = ..., conversation_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., credit_balance: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., notice: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ...) -> None: ...
+
+class DepositRefundFailed(_message.Message):
+    __slots__ = ("spa_id", "deposit_id", "appointment_id", "conversation_id", "amount", "reason", "refund_ref", "attempt")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUND_REF_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    deposit_id: str
+    appointment_id: str
+    conversation_id: str
+    amount: _common_pb2.Money
+    reason: str
+    refund_ref: str
+    attempt: int
+    def __init__(self, spa_id: _Optional[str] = ..., deposit_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., reason: _Optional[str] = ..., refund_ref: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
+
+class NoShowFeeCharged(_message.Message):
+    __slots__ = ("spa_id", "deposit_id", "appointment_id", "conversation_id", "amount", "no_show_fee", "deposit_forfeited", "notice")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    NO_SHOW_FEE_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_FORFEITED_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    deposit_id: str
+    appointment_id: str
+    conversation_id: str
+    amount: _common_pb2.Money
+    no_show_fee: _common_pb2.Money
+    deposit_forfeited: _common_pb2.Money
+    notice: _common_pb2.Sealed
+    def __init__(self, spa_id: _Optional[str] = ..., deposit_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., no_show_fee: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., deposit_forfeited: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., notice: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ...) -> None: ...
+
+class NoShowFeeFailed(_message.Message):
+    __slots__ = ("spa_id", "deposit_id", "appointment_id", "conversation_id", "amount", "no_show_fee", "reason")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    NO_SHOW_FEE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    deposit_id: str
+    appointment_id: str
+    conversation_id: str
+    amount: _common_pb2.Money
+    no_show_fee: _common_pb2.Money
+    reason: str
+    def __init__(self, spa_id: _Optional[str] = ..., deposit_id: _Optional[str] = ..., appointment_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., no_show_fee: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class CancellationPolicyTold(_message.Message):
     __slots__ = ("spa_id", "conversation_id", "appointment_id", "patient_id", "policy_version", "policy_text", "channel", "told_at", "answer", "answered_at", "answer_text", "message_ref", "patient_phone")

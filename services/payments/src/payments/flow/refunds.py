@@ -1,0 +1,84 @@
+"""Refunds that fail after the provider accepted them, and staff retrying them.
+
+A card refund can fail days later (a closed card): Stripe says so with
+`refund.failed` (or `charge.refund.updated` with status `failed`), often both.
+The failure is recorded once per refund (failed_refunds), the money goes back
+to being held against the deposit, and deposit.refund_failed tells staff.
+Nothing refunds it again by itself: a card that refused a refund would likely
+refuse the next one too, so a retry is staff's call, made with a new idempotency
+key (`refund:<deposit>:<attempt>`), and only after a failure was recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+
+from payments.adapters import ledger, rows
+from payments.adapters.rows import Record
+from payments.domain.deposit import State
+from payments.domain.machine import RefundFailed, RetryRefund
+from payments.domain.money import Money
+from payments.flow.transitions import Detail, Transitions
+
+log = logging.getLogger(__name__)
+
+
+async def refund_failed(
+    conn: asyncpg.Connection,
+    transitions: Transitions,
+    record: Record,
+    refund_ref: str,
+    reason: str,
+    detail: Detail,
+    *,
+    ours: bool,
+) -> Record | None:
+    """Record that `refund_ref` failed; None when that changes nothing (a repeat, a
+    failure of an earlier attempt, a refund that is not this deposit's current one).
+
+    `ours`: the refund names this deposit (its metadata), so while the deposit's
+    refund is still pending, a failure reported before our own answer was written
+    can be taken as this refund's. The caller holds the deposit's row lock."""
+    state = record.deposit.state
+    current = (state is State.REFUNDED and refund_ref == record.refund_ref) or (
+        state is State.REFUND_PENDING and ours
+    )
+    if not current or not refund_ref:
+        log.info(
+            "a refund failure that is not this deposit's current refund",
+            extra={"deposit_id": record.id, "state": state.value},
+        )
+        return None
+    first = await conn.fetchval(
+        "INSERT INTO failed_refunds (refund_ref, deposit_id, attempt, reason)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+        refund_ref,
+        rows.as_uuid(record.id),
+        record.refund_attempt,
+        reason,
+    )
+    if not first:
+        return None
+    currency = record.deposit.amount.currency
+    back = (
+        await ledger.refunded_to_card(conn, record.id, currency)
+        if state is State.REFUNDED
+        else Money.zero(currency)
+    )
+    trigger = RefundFailed(refund_ref, reason or "unknown", back)
+    return await transitions.fire(
+        conn, record, trigger, {**detail, "attempt": record.refund_attempt}
+    )
+
+
+async def retry_refund(
+    pool: asyncpg.Pool, transitions: Transitions, deposit_id: str, actor: str
+) -> Record | None:
+    """Staff ask for a failed refund again; None when the deposit has no failed refund."""
+    async with pool.acquire() as conn, conn.transaction():
+        record = await rows.load(conn, deposit_id, lock=True)
+        if record is None or record.deposit.state is not State.REFUND_FAILED:
+            return None
+        return await transitions.fire(conn, record, RetryRefund(), {"actor": actor})
