@@ -127,16 +127,23 @@ class Connection:
     """One keep-alive HTTP/1.1 connection: a bare client, so the load generator's own cost
     (which shares this machine's cores with the service) stays small."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, base: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self._base = base
         self._reader, self._writer = reader, writer
 
     @classmethod
     async def open(cls, base: str) -> Connection:
         parts = urlsplit(base)
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        return cls(reader, writer)
+        return cls(base, reader, writer)
 
     async def send(self, request: bytes) -> tuple[int, bytes]:
+        if self._reader.at_eof():
+            # The server closed it while it sat idle (uvicorn's keep-alive timeout is 5 s): a
+            # client opens another, as any HTTP client would.
+            self._writer.close()
+            fresh = await Connection.open(self._base)
+            self._reader, self._writer = fresh._reader, fresh._writer
         self._writer.write(request)
         head = await self._reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
