@@ -24,9 +24,11 @@ from scheduler.adapters.changes import Changes
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.hold_news import HoldNews
 from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
+from scheduler.adapters.sweeper import HoldSweeper
 from scheduler.adapters.waitlist import PostgresWaitlist
 from spa_config import SpaDirectory, parse_spa
 
@@ -42,6 +44,8 @@ SAMPLES = 200
 CLIENTS = 50
 HOLD_SECONDS = 5.0
 KEY = os.urandom(32), os.urandom(32)
+# The background tasks `build` starts, kept so they are not collected while they run.
+_RUNNING: set[asyncio.Task[None]] = set()
 
 
 def spa_yaml() -> str:
@@ -108,14 +112,34 @@ class FixedClock:
 
 
 def build(
-    pool: asyncpg.Pool, directory: SpaDirectory, cache: BusyCache | None = None
+    pool: asyncpg.Pool,
+    directory: SpaDirectory,
+    cache: BusyCache | None = None,
+    stop: asyncio.Event | None = None,
 ) -> tuple[ConfigCatalog, PostgresCalendar]:
+    """The calendar as main.py wires it. With `stop`, also the work a hold sets off in
+    the service: the news of holds for the replicas, and the hold sweeper's nudge."""
     catalog = ConfigCatalog(directory)
     clock = FixedClock()
     events = BookingEvents("bench")
     patients = Patients(cipher())
     changes = Changes(catalog, clock, events, PostgresWaitlist(pool, catalog, clock, patients))
-    calendar = PostgresCalendar(pool, catalog, clock, patients, events, changes, cache=cache)
+    news, sweeper = None, None
+    if stop is not None:
+        news = HoldNews(pool)
+        sweeper = HoldSweeper(pool, changes, clock)
+        _RUNNING.update(asyncio.create_task(task.run(stop)) for task in (news, sweeper))
+    calendar = PostgresCalendar(
+        pool,
+        catalog,
+        clock,
+        patients,
+        events,
+        changes,
+        on_hold=sweeper.nudge if sweeper is not None else lambda due: None,
+        cache=cache,
+        news=news,
+    )
     return catalog, calendar
 
 
@@ -192,13 +216,15 @@ def serve(database_url: str, port: int, ready: multiprocessing.synchronize.Event
 
 async def _serve(database_url: str, port: int, ready: multiprocessing.synchronize.Event) -> None:
     pool = await create_pool(database_url, "scheduler", min_size=10, max_size=20)
-    cache = await listening(pool, database_url, asyncio.Event())
-    catalog, calendar = build(pool, SpaDirectory([parse_spa(spa_yaml())]), cache)
+    stop = asyncio.Event()
+    cache = await listening(pool, database_url, stop)
+    directory = SpaDirectory([parse_spa(spa_yaml())])
+    catalog, calendar = build(pool, directory, cache, stop)
     patients = Patients(cipher())
     servicer = CalendarServicer(
         catalog,
         calendar,
-        PostgresPatientDirectory(pool, catalog, patients),
+        PostgresPatientDirectory(pool, catalog, patients, FixedClock()),
         PostgresWaitlist(pool, catalog, FixedClock(), patients),
     )
     server = CalendarServer(servicer, "127.0.0.1", port)

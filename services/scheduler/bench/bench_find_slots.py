@@ -165,12 +165,14 @@ async def measured_storm(
 ) -> Storm:
     """A hold storm with the CPU each side spent on it; the scheduler is this process
     when `scheduler_pid` is None (then its CPU is the clients' too)."""
-    database = await backends(pool)
     own = [scheduler_pid] if scheduler_pid else []
+    database = await backends(pool)
     before = cpu_seconds(database + own)
     storm = await hold_storm(hold, targets)
+    # Connections a pool opened during the storm count from their start.
+    database = sorted(set(database) | set(await backends(pool)))
     after = cpu_seconds(database + own)
-    spent = {pid: after[pid] - before[pid] for pid in after if pid in before}
+    spent = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
     storm.database_cpu = sum(spent.get(pid, 0.0) for pid in database)
     storm.scheduler_cpu = spent.get(scheduler_pid, 0.0) if scheduler_pid else storm.client_cpu
     return storm
@@ -299,7 +301,7 @@ async def main() -> None:
         await seed(pool)
         directory = SpaDirectory([parse_spa(spa_yaml())])
         catalog, calendar = build(pool, directory)
-        _, cached = build(pool, directory, await listening(pool, url, stop))
+        _, cached = build(pool, directory, await listening(pool, url, stop), stop)
         rules = catalog.rules(SPA)
         async with pool.acquire() as conn:
             service = rules.services["botox"]

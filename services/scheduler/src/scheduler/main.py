@@ -12,13 +12,15 @@ from scheduler.adapters.clock import SystemClock
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.hold_news import HoldNews
 from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
+from scheduler.adapters.retention import RetentionPurge
 from scheduler.adapters.sweeper import HoldSweeper
 from scheduler.adapters.waitlist import PostgresWaitlist
 from scheduler.api import IcalFeeds
-from scheduler.handlers import DepositHandlers
+from scheduler.handlers import DepositHandlers, OptoutHandlers
 from scheduler.settings import SchedulerSettings
 
 NAME = "scheduler"
@@ -43,6 +45,8 @@ def wiring(settings: SchedulerSettings, feeds: IcalFeeds) -> Wire:
         sweeper = HoldSweeper(runtime.pool, changes, clock, idle_s=settings.sweep_idle_s)
         cache = BusyCache(runtime.pool, lambda: listener(settings.database_url), clock)
         runtime.tasks.append(cache.run(runtime.stop))
+        news = HoldNews(runtime.pool)
+        runtime.tasks.append(news.run(runtime.stop))
         backend = PostgresCalendar(
             runtime.pool,
             catalog,
@@ -52,13 +56,17 @@ def wiring(settings: SchedulerSettings, feeds: IcalFeeds) -> Wire:
             changes,
             on_hold=sweeper.nudge,
             cache=cache,
+            news=news,
         )
         deposits = DepositHandlers(changes)
         runtime.consumer.register("evt", "deposit.paid", deposits.paid)
         runtime.consumer.register("evt", "deposit.expired", deposits.expired)
+        runtime.consumer.register("evt", "optout.changed", OptoutHandlers(patients).changed)
         runtime.tasks.append(sweeper.run(runtime.stop))
+        purge = RetentionPurge(runtime.pool, catalog, clock, every_s=settings.purge_every_s)
+        runtime.tasks.append(purge.run(runtime.stop))
         feeds.bind(runtime.pool, catalog, runtime.cipher, patients, clock)
-        directory = PostgresPatientDirectory(runtime.pool, catalog, patients)
+        directory = PostgresPatientDirectory(runtime.pool, catalog, patients, clock)
         server = CalendarServer(
             CalendarServicer(catalog, backend, directory, waitlist),
             settings.host,

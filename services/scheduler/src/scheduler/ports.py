@@ -17,6 +17,7 @@ from scheduler.domain.commands import (
     AppointmentFilter,
     CancelRequest,
     CloseRequest,
+    ConsentRequest,
     HoldRequest,
     RescheduleRequest,
     WaitlistAdd,
@@ -78,7 +79,13 @@ class PatientDirectory(Protocol):
     async def contacts(
         self, spa_id: str, patient_ids: Sequence[str], purpose: str
     ) -> list[Contact]:
-        """Known patients' phones in the order asked; unknown ids left out."""
+        """Known patients' phones, zones and marketing consent in the order asked; unknown
+        ids left out."""
+        ...
+
+    async def set_marketing_consent(self, request: ConsentRequest) -> Contact:
+        """Record a patient's answer about marketing texts (idempotent by request id; the
+        latest answer stands) and return how to reach them now."""
         ...
 
 

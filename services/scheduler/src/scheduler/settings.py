@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from medspa_kit.settings import CommonSettings
@@ -20,3 +21,6 @@ class SchedulerSettings(CommonSettings):
     sweep_idle_s: float = 5.0
     # Base of the feed URLs handed to staff (what Google or Apple Calendar will fetch).
     public_url: str = "http://127.0.0.1:8005"
+    # How often the retention purge runs (the first run a minute after start); each spa's
+    # window is its `policies.retention_days`.
+    purge_every_s: float = Field(6 * 3600.0, gt=0)

@@ -25,6 +25,7 @@ from scheduler.adapters.changes import Changes
 from scheduler.adapters.config_catalog import ConfigCatalog
 from scheduler.adapters.events import BookingEvents
 from scheduler.adapters.grpc_server import CalendarServer, CalendarServicer
+from scheduler.adapters.hold_news import HoldNews
 from scheduler.adapters.patient_directory import PostgresPatientDirectory
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
@@ -86,22 +87,33 @@ async def busy_cache(pool, database_url, clock) -> AsyncIterator[BusyCache]:
 
 
 @pytest.fixture
-async def calendar(pool, catalog, cipher, clock, waitlist, busy_cache) -> PostgresCalendar:
+async def news(pool) -> AsyncIterator[HoldNews]:
+    """This replica's news of its holds, sent as in the service."""
+    told = HoldNews(pool)
+    stop = asyncio.Event()
+    task = asyncio.create_task(told.run(stop))
+    yield told
+    stop.set()
+    await task
+
+
+@pytest.fixture
+async def calendar(pool, catalog, cipher, clock, waitlist, busy_cache, news) -> PostgresCalendar:
     async with pool.acquire() as conn:
         await conn.execute(
             "TRUNCATE appointment_requests, appointment_resources, appointments, waitlist_requests,"
-            " waitlist_entries, patients, outbox"
+            " waitlist_entries, consent_answers, patients, outbox"
         )
     events = BookingEvents(NAMESPACE)
     changes = Changes(catalog, clock, events, waitlist)
     return PostgresCalendar(
-        pool, catalog, clock, Patients(cipher), events, changes, cache=busy_cache
+        pool, catalog, clock, Patients(cipher), events, changes, cache=busy_cache, news=news
     )
 
 
 @pytest.fixture
-def directory(pool, catalog, cipher) -> PostgresPatientDirectory:
-    return PostgresPatientDirectory(pool, catalog, Patients(cipher))
+def directory(pool, catalog, cipher, clock) -> PostgresPatientDirectory:
+    return PostgresPatientDirectory(pool, catalog, Patients(cipher), clock)
 
 
 @pytest.fixture

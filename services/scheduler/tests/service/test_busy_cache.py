@@ -15,6 +15,7 @@ from medspa.calendar.v1 import calendar_pb2 as pb
 from scheduler.adapters.busy_cache import BusyCache, SpaBusy, Taken
 from scheduler.adapters.changes import Changes
 from scheduler.adapters.events import BookingEvents
+from scheduler.adapters.hold_news import HoldNews
 from scheduler.adapters.patients import Patients
 from scheduler.adapters.postgres_backend import PostgresCalendar
 from scheduler.domain.commands import CancelRequest, HoldRequest
@@ -130,11 +131,11 @@ async def watched(pool, database_url, clock, reconnect) -> AsyncIterator[Watched
     await task
 
 
-def other_replica(pool, catalog, cipher, clock, waitlist) -> PostgresCalendar:
+def other_replica(pool, catalog, cipher, clock, waitlist, news) -> PostgresCalendar:
     """Another scheduler process on the same database, with no cache of its own."""
     events = BookingEvents(NAMESPACE)
     changes = Changes(catalog, clock, events, waitlist)
-    return PostgresCalendar(pool, catalog, clock, Patients(cipher), events, changes)
+    return PostgresCalendar(pool, catalog, clock, Patients(cipher), events, changes, news=news)
 
 
 SOFIA_FIRST = SlotQuery("botox", provider_id="sofia-ramirez", max_results=1)
@@ -154,10 +155,12 @@ async def test_a_hold_by_another_replica_is_heard(
         cache=watched,
     )
     [first] = await mine.find_slots(SPA, SOFIA_FIRST)
-    other = other_replica(pool, catalog, cipher, clock, waitlist)
+    told = HoldNews(pool)
+    other = other_replica(pool, catalog, cipher, clock, waitlist, told)
     held = await other.hold(
         HoldRequest(SPA, "r1", "botox", utc(first.start), phone(1), provider_id=first.provider_id)
     )
+    assert await told.send() == 1, "the other replica tells of its hold just after"
     await fence(watched, pool)
     [now_first] = await mine.find_slots(SPA, SOFIA_FIRST)
     assert now_first.start != first.start

@@ -169,7 +169,10 @@ async def test_contacts_come_in_the_order_asked_without_unknown_ids(stub, audits
         (b.patient_id, phone(32)),
         (a.patient_id, phone(31)),
     ]
-    assert not any(c.marketing_consent or c.time_zone for c in answer.contacts)
+    assert [c.time_zone for c in answer.contacts] == ["America/Los_Angeles"] * 2
+    assert not any(
+        c.marketing_consent or c.HasField("marketing_consent_at") for c in answer.contacts
+    )
     reads = [(s, f, p) for s, f, p in await audits() if s == "patient.read"]
     assert reads == [("patient.read", ["phone"], "reminder")] * 2
 

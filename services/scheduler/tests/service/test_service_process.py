@@ -1,6 +1,7 @@
 """`python -m scheduler` as a real process: ready over gRPC health, one trace from the
-caller's traceparent to the booking event on JetStream, a clean stop on SIGTERM, and
-no phone number in its logs or spans."""
+caller's traceparent to the booking event on JetStream, a patient's yes to marketing
+texts withdrawn by telephony's opt-out heard on JetStream, its metrics, a clean stop on
+SIGTERM, and no phone number in its logs or spans."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from scheduler_harness import MONDAY, SERVER, SPA, local, stamp
 
 from medspa.calendar.v1 import calendar_pb2 as pb
 from medspa.calendar.v1 import calendar_pb2_grpc
-from medspa.events.v1 import booking_pb2
+from medspa.events.v1 import booking_pb2, telephony_pb2
+from medspa_kit.crypto import FieldCipher, Purpose, dev_keyring
+from medspa_kit.envelope import Envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -57,9 +60,51 @@ async def serving(channel: grpc.aio.Channel) -> None:
             return
 
 
+async def consent_withdrawn_by_an_opt_out(stub, bus, namespace, key_file) -> None:
+    """A yes over gRPC, then telephony's STOP from the same number on JetStream: the
+    scheduler's consumer withdraws the yes."""
+    given = await stub.SetMarketingConsent(
+        pb.SetMarketingConsentRequest(
+            spa_id=SPA,
+            request_id="proc-consent",
+            phone_e164=PHONE,
+            granted=True,
+            channel="sms",
+            wording_ref="agent.consent_ask@en",
+        )
+    )
+    assert given.marketing_consent and given.time_zone == "America/Los_Angeles"
+    cipher = FieldCipher(dev_keyring(key_file))
+    stop = telephony_pb2.OptoutChanged(
+        spa_id=SPA, phone=cipher.seal(PHONE, Purpose.PHONE), opted_out=True, keyword="STOP"
+    )
+    envelope = Envelope.wrap(SPA, stop, "telephony")
+    await bus.jetstream().publish(
+        envelope.subject(namespace), envelope.payload, headers=envelope.headers()
+    )
+    ask = pb.GetPatientContactsRequest(
+        spa_id=SPA, patient_ids=[given.patient_id], purpose="recall offer"
+    )
+    for _ in range(300):
+        [contact] = (await stub.GetPatientContacts(ask)).contacts
+        if not contact.marketing_consent:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the opt-out did not withdraw marketing consent")
+
+
+async def scrape(port: int) -> str:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+    await writer.drain()
+    body = (await reader.read()).decode()
+    writer.close()
+    return body
+
+
 async def test_the_service_runs_traces_and_stops(own_database, tmp_path):
     namespace = f"schedproc{uuid.uuid4().hex[:8]}"
-    grpc_port = free_port()
+    grpc_port, http_port = free_port(), free_port()
     traces = tmp_path / "spans.jsonl"
     env = {
         **os.environ,
@@ -69,7 +114,7 @@ async def test_the_service_runs_traces_and_stops(own_database, tmp_path):
         "FIELD_KEY_FILE": str(tmp_path / "keys.json"),
         "OTEL_TRACES_FILE": str(traces),
         "SCHEDULER_HOST": "127.0.0.1",
-        "SCHEDULER_PORT": str(free_port()),
+        "SCHEDULER_PORT": str(http_port),
         "SCHEDULER_GRPC_PORT": str(grpc_port),
     }
     env.pop("SPA_CONFIG", None)
@@ -106,11 +151,16 @@ async def test_the_service_runs_traces_and_stops(own_database, tmp_path):
                 ),
                 metadata=parent,
             )
-        message = await held_events.next_msg(timeout=30)
-        event = booking_pb2.BookingHeld.FromString(message.data)
-        assert event.booking.appointment_id == held.id
-        assert message.headers["ce-type"] == "medspa.booking.held.v1"
-        assert TRACE_ID in message.headers["traceparent"]
+            message = await held_events.next_msg(timeout=30)
+            event = booking_pb2.BookingHeld.FromString(message.data)
+            assert event.booking.appointment_id == held.id
+            assert message.headers["ce-type"] == "medspa.booking.held.v1"
+            assert TRACE_ID in message.headers["traceparent"]
+            await consent_withdrawn_by_an_opt_out(stub, bus, namespace, tmp_path / "keys.json")
+        metrics = await scrape(http_port)
+        assert 'medspa_scheduler_bookings_total{status="held"} 1.0' in metrics
+        assert 'medspa_scheduler_rpc_seconds_count{method="HoldSlot"} 1.0' in metrics
+        assert "medspa_scheduler_hold_conflicts_total 0.0" in metrics
     finally:
         await bus.close()
         if process.returncode is None:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scheduler_spa import BEN, LA, MONDAY, NOW, local, make_spa, week
 
 from scheduler.domain.availability import Booked, Busy, DayFinder, SlotFilter, available_slots
@@ -14,6 +16,8 @@ from scheduler.domain.errors import InvalidRequest
 from scheduler.domain.model import PartOfDay, ServiceRule
 from scheduler.domain.ranking import Ranking, gather, rank
 from scheduler.domain.slots import (
+    ALTERNATIVES,
+    CLOSE_REACH,
     FULL_REACH,
     NEAR_REACH,
     SlotQuery,
@@ -298,6 +302,20 @@ def test_alternatives_a_day_either_side_are_the_nearest_of_the_week(spa):
     botox = spa.services["botox"]
     two_pm = local(MONDAY, "14:00") + 86_400
     busy = Busy.of([Booked(p, (), two_pm - 3600, two_pm + 3600) for p in ("ana", "ben")])
+    found = [
+        alternatives(spa, botox, busy, two_pm, alternatives_window(botox, two_pm, NOW, reach))
+        for reach in (CLOSE_REACH, NEAR_REACH, FULL_REACH)
+    ]
+    assert len(found[0]) == 3 and found[0] == found[1] == found[2]
+    assert [clock(s.start) for s in found[0]] == ["15:00", "15:15", "15:30"]
+
+
+def test_a_short_reach_that_finds_too_few_gives_way_to_a_longer_one(spa):
+    botox = spa.services["botox"]
+    two_pm = local(MONDAY, "14:00") + 86_400
+    busy = Busy.of([Booked(p, (), two_pm - 4 * 3600, two_pm + 4 * 3600) for p in ("ana", "ben")])
+    close = alternatives_window(botox, two_pm, NOW, CLOSE_REACH)
+    assert alternatives(spa, botox, busy, two_pm, close) == []
     near = alternatives(
         spa, botox, busy, two_pm, alternatives_window(botox, two_pm, NOW, NEAR_REACH)
     )
@@ -305,4 +323,26 @@ def test_alternatives_a_day_either_side_are_the_nearest_of_the_week(spa):
         spa, botox, busy, two_pm, alternatives_window(botox, two_pm, NOW, FULL_REACH)
     )
     assert len(near) == 3 and near == wide
-    assert [clock(s.start) for s in near] == ["15:00", "15:15", "15:30"]
+    assert all(abs(s.start - two_pm) >= 4 * 3600 for s in near)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["ana", "ben"]), st.integers(0, 5 * 96), st.integers(1, 16)),
+        max_size=60,
+    ),
+    st.integers(0, 4 * 96),
+)
+def test_any_reach_that_finds_enough_gives_the_widest_reachs_answer(taken, at_quarter):
+    spa = make_spa()
+    botox = spa.services["botox"]
+    origin = local(MONDAY, "00:00")
+    busy = Busy.of([Booked(p, (), origin + q * 900, origin + (q + n) * 900) for p, q, n in taken])
+    near = origin + at_quarter * 900
+    now = origin - 7 * 86_400
+    widest = alternatives(spa, botox, busy, near, alternatives_window(botox, near, now, FULL_REACH))
+    for reach in (CLOSE_REACH, NEAR_REACH):
+        found = alternatives(spa, botox, busy, near, alternatives_window(botox, near, now, reach))
+        if len(found) == ALTERNATIVES:
+            assert found == widest

@@ -5,7 +5,8 @@ its rooms overlaps it, it fits inside a shift and the opening hours, it starts
 on the grid inside the window. And nothing is missed: a brute-force search
 minute by minute finds exactly the same slots. Stopping a search early, once
 later days cannot change its answer, ranks exactly as every slot would. Days
-include both daylight-saving changes in Los Angeles.
+include both daylight-saving changes in Los Angeles. The slot a hold takes is the
+one a search of just its start time would find first.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from hypothesis import strategies as st
 from scheduler_spa import LA, local, make_spa
 
 from scheduler.domain.availability import Booked, Busy, DayFinder, SlotFilter, available_slots
+from scheduler.domain.booking import check_hold, slot_for
+from scheduler.domain.errors import InvalidRequest
 from scheduler.domain.model import PARTS_OF_DAY, PartOfDay
 from scheduler.domain.ranking import Ranking, gather, rank
 
@@ -211,3 +214,38 @@ def test_stopping_early_ranks_exactly_as_every_slot_would(case):
     everything = available_slots(SPA, service, busy, window, only)
     early = gather(DayFinder(SPA, service, busy, window, only), how)
     assert rank(early, how, SPA.timezone, order) == rank(everything, how, SPA.timezone, order)
+
+
+@st.composite
+def holds(draw):
+    """A busy day (daylight-saving days included) and a hold at a quarter hour of it
+    (mostly inside opening hours; the rest are refused by `check_hold`)."""
+    day = draw(st.sampled_from(DAYS))
+    origin = local(day, "00:00")
+    booked = [
+        Booked(
+            draw(st.sampled_from(PEOPLE)),
+            tuple(draw(st.lists(st.sampled_from(RESOURCES), max_size=2, unique=True))),
+            start := origin + draw(st.integers(-12, 288)) * 300,
+            start + draw(st.integers(1, 36)) * 300,
+        )
+        for _ in range(draw(st.integers(0, 25)))
+    ]
+    service = SPA.services[draw(st.sampled_from(sorted(SPA.services)))]
+    provider_id = draw(st.sampled_from(["", "", "ana", "ben", "cam"]))
+    start = origin + draw(st.integers(32, 80)) * 900
+    return service, provider_id, start, Busy.of(booked)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(holds())
+def test_the_slot_a_hold_takes_is_the_one_a_search_of_its_time_finds_first(case):
+    service, provider_id, start, busy = case
+    now = start - 30 * 86_400
+    try:
+        plan = check_hold(SPA, service.id, provider_id, datetime.fromtimestamp(start, LA), now)
+    except InvalidRequest:
+        return
+    only = SlotFilter(provider_id=provider_id)
+    searched = available_slots(SPA, service, busy, (start, start + 1), only)
+    assert slot_for(SPA, plan, busy) == (searched[0] if searched else None)

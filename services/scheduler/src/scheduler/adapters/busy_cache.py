@@ -2,10 +2,12 @@
 
 A search reads a fortnight of busy time: from the database that is thousands of
 ranges per call, most of the call's time. Here a replica loads a spa's busy time
-once, on its first search, then follows each change as the database tells it (a
-trigger notifies `scheduler_busy` at commit with the appointment's new state and
-version, see migration 0004), and applies its own writes at once, so a caller
-finds what it has just done.
+once, on its first search, then follows each change as it is told on
+`scheduler_busy`: by a trigger at commit for every change to an appointment (its
+new state and version, see migration 0004), and for new holds by the replica that
+took them, in batches just after (hold_news.py, which says why). It applies its own
+writes at once, so a caller finds what it has just done, and reads each spa afresh
+every few minutes, so news lost with a replica that died cannot linger.
 
 The cache only says where to look. A hold is decided in its own transaction
 against the database and its exclusion constraints, so a moment of staleness
@@ -77,7 +79,7 @@ class SpaBusy:
         replica's own account of the same version, whose bounds come from its rules."""
         old = self.taken.get(appointment_id)
         if old is not None and (
-            old.version > new.version or (old.version == new.version and not stored)
+            old == new or old.version > new.version or (old.version == new.version and not stored)
         ):
             return
         self.taken[appointment_id] = new
@@ -130,11 +132,13 @@ class BusyCache:
         clock: Clock,
         *,
         check_s: float = 5.0,
+        refresh_s: float = 300.0,
     ) -> None:
         self._pool = pool
         self._connect = connect
         self._clock = clock
         self._check_s = check_s
+        self._refresh_s = refresh_s
         self._spas: dict[str, SpaBusy] = {}
         # Notices heard while a spa is being read, applied once the read is in.
         self._pending: dict[str, list[tuple[str, Taken, bool]]] = {}
@@ -204,17 +208,19 @@ class BusyCache:
         self._hear(appt.spa_id, appt.id, _taken(appt, blocked), stored=False)
 
     def _notice(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        """One appointment's news (the trigger's) or a JSON array of them (hold_news.py)."""
         try:
             data = json.loads(payload)
-            item = Taken(
-                int(data["v"]),
-                str(data["p"]),
-                tuple(data["r"]),
-                int(data["l"]),
-                int(data["h"]),
-                bool(data["b"]),
-            )
-            self._hear(str(data["s"]), str(data["i"]), item)
+            for news in data if isinstance(data, list) else [data]:
+                item = Taken(
+                    int(news["v"]),
+                    str(news["p"]),
+                    tuple(news["r"]),
+                    int(news["l"]),
+                    int(news["h"]),
+                    bool(news["b"]),
+                )
+                self._hear(str(news["s"]), str(news["i"]), item)
         except (ValueError, KeyError, TypeError):
             # Unreadable news cannot be applied: forget everything rather than drift.
             log.error("unreadable busy-time notice; reloading every spa")
@@ -251,10 +257,15 @@ class BusyCache:
             await conn.add_listener(CHANNEL, self._notice)
             self._reset(live=True)
             log.info("busy-time cache listening")
+            fresh_until = asyncio.get_running_loop().time() + self._refresh_s
             while not stop.is_set() and not lost.is_set():
                 await first_set(stop, lost, self._check_s)
                 if stop.is_set() or lost.is_set():
                     break
+                if asyncio.get_running_loop().time() >= fresh_until:
+                    # Each spa is read again on its next search.
+                    self._reset(live=True)
+                    fresh_until = asyncio.get_running_loop().time() + self._refresh_s
                 # A connection can die without a word (a dropped network): ask it.
                 await asyncio.wait_for(conn.fetchval("SELECT 1"), self._check_s)
                 cutoff = self._clock.now() - KEEP_PAST_S

@@ -15,6 +15,7 @@ from medspa.common.v1.common_pb2 import Money
 from medspa.events.v1 import booking_pb2
 from medspa_kit import outbox
 from medspa_kit.envelope import Envelope
+from scheduler.adapters.metrics import booked
 from scheduler.domain.appointments import Appointment
 
 SOURCE = "scheduler"
@@ -42,6 +43,11 @@ def booking(appt: Appointment) -> booking_pb2.Booking:
     )
 
 
+def _held(appt: Appointment) -> booking_pb2.BookingHeld:
+    expires = timestamp(appt.hold_expires_at) if appt.hold_expires_at is not None else None
+    return booking_pb2.BookingHeld(booking=booking(appt), hold_expires_at=expires)
+
+
 class BookingEvents:
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
@@ -51,12 +57,16 @@ class BookingEvents:
 
     def held(self, appt: Appointment) -> Envelope:
         """booking.held, for the hold's own one-statement write (see hold_write.py)."""
-        expires = timestamp(appt.hold_expires_at) if appt.hold_expires_at is not None else None
-        message = booking_pb2.BookingHeld(booking=booking(appt), hold_expires_at=expires)
-        return Envelope.wrap(appt.spa_id, message, SOURCE)
+        return Envelope.wrap(appt.spa_id, _held(appt), SOURCE)
+
+    def held_payload(self, appt: Appointment) -> bytes:
+        """booking.held's payload alone: the same event told of the other kind of patient."""
+        payload: bytes = _held(appt).SerializeToString()
+        return payload
 
     async def confirmed(self, conn: asyncpg.Connection, appt: Appointment) -> None:
         await self._record(conn, appt.spa_id, booking_pb2.BookingConfirmed(booking=booking(appt)))
+        booked("confirmed")
 
     async def cancelled(
         self,
@@ -74,6 +84,7 @@ class BookingEvents:
             hold_expired=hold_expired,
         )
         await self._record(conn, appt.spa_id, message)
+        booked("cancelled")
 
     async def rescheduled(
         self,
@@ -89,12 +100,15 @@ class BookingEvents:
             inside_cancellation_window=inside_window,
         )
         await self._record(conn, appt.spa_id, message)
+        booked("rescheduled")
 
     async def completed(self, conn: asyncpg.Connection, appt: Appointment) -> None:
         await self._record(conn, appt.spa_id, booking_pb2.BookingCompleted(booking=booking(appt)))
+        booked("completed")
 
     async def no_show(self, conn: asyncpg.Connection, appt: Appointment) -> None:
         await self._record(conn, appt.spa_id, booking_pb2.BookingNoShow(booking=booking(appt)))
+        booked("no_show")
 
     async def slot_opened(
         self, conn: asyncpg.Connection, appt: Appointment, waitlist_entry_ids: Sequence[str]

@@ -14,6 +14,7 @@ from scheduler.domain.commands import (
     AppointmentFilter,
     CancelRequest,
     CloseRequest,
+    ConsentRequest,
     HoldRequest,
     RescheduleRequest,
 )
@@ -275,9 +276,30 @@ def found_patient(found: PatientFound | None) -> pb.FindPatientResponse:
     )
 
 
+def contact(found: Contact) -> pb.PatientContact:
+    # An empty zone means the spa's; consent is claimed only with the answer on file.
+    message = pb.PatientContact(
+        patient_id=found.patient_id,
+        phone_e164=found.phone,
+        time_zone=found.time_zone,
+        marketing_consent=found.marketing_consent,
+    )
+    if found.marketing_consent_at is not None:
+        message.marketing_consent_at.CopyFrom(timestamp(found.marketing_consent_at))
+    return message
+
+
 def contacts(found: list[Contact]) -> pb.GetPatientContactsResponse:
-    # The scheduler keeps no zone of the patient's own nor any marketing consent: empty
-    # zone means the spa's, and consent is never claimed without a record of it.
-    return pb.GetPatientContactsResponse(
-        contacts=[pb.PatientContact(patient_id=c.patient_id, phone_e164=c.phone) for c in found]
+    return pb.GetPatientContactsResponse(contacts=[contact(c) for c in found])
+
+
+def consent_request(request: pb.SetMarketingConsentRequest) -> ConsentRequest:
+    return ConsentRequest(
+        spa_id=request.spa_id,
+        request_id=request.request_id,
+        granted=request.granted,
+        channel=request.channel,
+        wording_ref=request.wording_ref,
+        patient_id=request.patient_id,
+        phone=request.phone_e164,
     )

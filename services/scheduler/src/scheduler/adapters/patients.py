@@ -11,9 +11,12 @@ from collections.abc import Sequence
 
 import asyncpg
 import phonenumbers
+from phonenumbers import timezone as phone_timezones
 
-from medspa_kit.audit import audit
-from medspa_kit.crypto import FieldCipher
+from medspa.common.v1.common_pb2 import Sealed
+from medspa_kit.audit import AuditEntry, audit, audit_many
+from medspa_kit.crypto import FieldCipher, Purpose
+from scheduler.adapters.consent import CONTACT_COLUMNS
 from scheduler.adapters.hold_write import PatientRow
 from scheduler.domain.errors import FieldViolation, InvalidRequest
 from scheduler.domain.patients import Contact, LastVisit, PatientDetails, PatientFound
@@ -36,6 +39,18 @@ def e164(raw: str, field_name: str = "patient.phone_e164") -> str:
             [FieldViolation(field_name, "bad_phone", "a valid phone number with its country code")]
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_zone(number: str) -> str:
+    """The IANA zone a number (E.164) belongs to when it names exactly one, else ''
+    (a mobile range spanning zones, a toll-free number): then the spa's zone applies."""
+    try:
+        zones = phone_timezones.time_zones_for_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return ""
+    if len(zones) != 1 or zones[0] == phone_timezones.UNKNOWN_TIMEZONE:
+        return ""
+    return str(zones[0])
 
 
 # One round trip for the usual cases: inserted, empty details filled in, or found as
@@ -75,19 +90,34 @@ class Patients:
         index: bytes = self._cipher.blind_index(phone, PHONE)
         return index
 
+    def open_phone(self, sealed: Sealed) -> str:
+        """A phone sealed inside an event (the kit's `Purpose.PHONE`, not the column's)."""
+        phone: str = self._cipher.open(sealed, Purpose.PHONE)
+        return phone
+
     def _sealed(self, text: str, purpose: str) -> bytes | None:
         return self._cipher.encrypt(text, purpose) if text else None
 
-    def row(self, patient_id: uuid.UUID, phone: str, details: PatientDetails) -> PatientRow:
-        """The patient sealed for a hold's one-statement write."""
+    def row(
+        self,
+        patient_id: uuid.UUID,
+        phone: str,
+        details: PatientDetails,
+        *,
+        on_file: bool = False,
+        index: bytes | None = None,
+    ) -> PatientRow:
+        """The patient sealed for a hold's one-statement write. `on_file`: `patient_id`
+        is the patient stored with this phone; else the phone is believed new."""
         born = details.date_of_birth.isoformat() if details.date_of_birth else ""
         return PatientRow(
             id=patient_id,
-            phone_index=self.phone_index(phone),
+            phone_index=index if index is not None else self.phone_index(phone),
             phone_enc=self._cipher.encrypt(phone, PHONE),
             name_enc=self._sealed(details.name, NAME),
             email_enc=self._sealed(details.email, EMAIL),
             dob_enc=self._sealed(born, BIRTH_DATE),
+            on_file=on_file,
         )
 
     async def find_or_create(
@@ -158,8 +188,10 @@ class Patients:
     ) -> PatientFound | None:
         """A returning caller by their own number: id, name and last visits (audited, also
         when nobody has the number, since the lookup itself asked about one)."""
+        # Found by the number they call or text from: the patient is in touch.
         row = await conn.fetchrow(
-            "SELECT id, name_enc FROM patients WHERE spa_id = $1 AND phone_index = $2",
+            "UPDATE patients SET last_seen_at = now() WHERE spa_id = $1 AND phone_index = $2"
+            " RETURNING id, name_enc",
             spa_id,
             self.phone_index(phone),
         )
@@ -200,28 +232,56 @@ class Patients:
     async def contacts(
         self, conn: asyncpg.Connection, spa_id: str, patient_ids: Sequence[uuid.UUID], purpose: str
     ) -> list[Contact]:
-        """Known patients' phones, in the order asked; unknown ids are left out."""
+        """Known patients' phones, zones and consent, in the order asked; unknown ids are
+        left out. Each read is audited."""
         rows = await conn.fetch(
-            "SELECT id, phone_enc FROM patients WHERE spa_id = $1 AND id = ANY($2::uuid[])",
+            f"SELECT {CONTACT_COLUMNS} FROM patients"  # noqa: S608 (constants only)
+            " WHERE spa_id = $1 AND id = ANY($2::uuid[])",
             spa_id,
             list(patient_ids),
         )
-        phones = {r["id"]: bytes(r["phone_enc"]) for r in rows}
+        by_id = {r["id"]: r for r in rows}
+        found = [by_id[key] for key in dict.fromkeys(patient_ids) if key in by_id]
+        return await self._contacts(conn, spa_id, found, purpose)
+
+    async def contact(
+        self, conn: asyncpg.Connection, spa_id: str, row: asyncpg.Record, purpose: str
+    ) -> Contact:
+        """One patient's contact from their row (see consent.CONTACT_COLUMNS), audited."""
+        [found] = await self._contacts(conn, spa_id, [row], purpose)
+        return found
+
+    async def _contacts(
+        self, conn: asyncpg.Connection, spa_id: str, rows: Sequence[asyncpg.Record], purpose: str
+    ) -> list[Contact]:
         found: list[Contact] = []
-        for key in dict.fromkeys(patient_ids):
-            if key not in phones:
-                continue
-            found.append(Contact(str(key), self._cipher.decrypt(phones[key], PHONE)))
-            await audit(
-                conn,
-                actor=ACTOR,
-                action="patient.read",
-                subject_type="patient",
-                subject_id=str(key),
-                fields=["phone"],
-                purpose=purpose,
-                spa_id=spa_id,
+        zones: dict[uuid.UUID, str] = {}
+        for row in rows:
+            phone = self._cipher.decrypt(bytes(row["phone_enc"]), PHONE)
+            zone = row["time_zone"]
+            if zone is None:
+                # Worked out once, when first asked for, and kept (holds stay lean).
+                zone = zones[row["id"]] = phone_zone(phone)
+            found.append(
+                Contact(str(row["id"]), phone, zone, row["marketing_consent"], row["consent_s"])
             )
+        if zones:
+            await conn.execute(
+                "UPDATE patients SET time_zone = z.zone"
+                " FROM unnest($1::uuid[], $2::text[]) AS z(id, zone)"
+                " WHERE patients.id = z.id AND patients.time_zone IS NULL",
+                list(zones),
+                list(zones.values()),
+            )
+        await audit_many(
+            conn,
+            [
+                AuditEntry(
+                    ACTOR, "patient.read", "patient", c.patient_id, ["phone"], purpose, spa_id
+                )
+                for c in found
+            ],
+        )
         return found
 
     async def names(

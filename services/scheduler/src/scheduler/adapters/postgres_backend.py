@@ -12,7 +12,9 @@ from the cache (busy_cache.py) when it can vouch for it.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import asyncpg
@@ -21,7 +23,9 @@ from scheduler.adapters import pg_rows as rows
 from scheduler.adapters.busy_cache import BusyCache
 from scheduler.adapters.changes import Changes, Refused, digest
 from scheduler.adapters.events import BookingEvents
-from scheduler.adapters.hold_write import write_hold
+from scheduler.adapters.hold_news import HoldNews
+from scheduler.adapters.hold_write import HoldDraft, PatientRow, write_hold
+from scheduler.adapters.metrics import HOLD_CONFLICTS, booked, counted
 from scheduler.adapters.patients import Patients, e164
 from scheduler.domain.appointments import Appointment, Status
 from scheduler.domain.availability import Busy, Slot
@@ -48,8 +52,7 @@ from scheduler.domain.model import ServiceRule, SpaRules
 from scheduler.domain.patients import PatientDetails, check_details
 from scheduler.domain.slots import (
     ALTERNATIVES,
-    FULL_REACH,
-    NEAR_REACH,
+    REACHES,
     SlotQuery,
     alternatives,
     alternatives_window,
@@ -69,6 +72,31 @@ _RACES = (
     asyncpg.UniqueViolationError,
     asyncpg.SerializationError,
 )
+
+
+# Patients' ids by their phone's blind index (never the phone), most recent last, so a
+# returning caller's hold can be written without reading the patient first.
+KNOWN_PATIENTS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    """A hold request that passed its checks, with what every try at it uses."""
+
+    rules: SpaRules
+    plan: HoldPlan
+    request: HoldRequest
+    phone: str
+    index: bytes
+    details: PatientDetails
+    fingerprint: bytes
+
+
+def _lost(race: Exception) -> None:
+    """A hold's write refused by the database; the exclusion constraint's refusals (and
+    the deadlocks its waits can end in) are counted as holds lost to it."""
+    if isinstance(race, asyncpg.ExclusionViolationError | asyncpg.DeadlockDetectedError):
+        HOLD_CONFLICTS.inc()
 
 
 def parse_uuid(value: str, field_name: str) -> uuid.UUID:
@@ -93,8 +121,9 @@ class PostgresCalendar:
         patients: Patients,
         events: BookingEvents,
         changes: Changes,
-        on_hold: Callable[[], None] = lambda: None,
+        on_hold: Callable[[int | None], None] = lambda due: None,
         cache: BusyCache | None = None,
+        news: HoldNews | None = None,
     ) -> None:
         self._pool = pool
         self._catalog = catalog
@@ -104,6 +133,9 @@ class PostgresCalendar:
         self._on_hold = on_hold
         # Busy time in memory for searches; None reads PostgreSQL every time.
         self._cache = cache
+        self._known: OrderedDict[bytes, uuid.UUID] = OrderedDict()
+        # Tells other replicas of this one's holds; None: nobody else is listening.
+        self._news = news
         self.changes = changes
 
     async def _busy(self, spa_id: str, service: ServiceRule, window: Interval) -> Busy:
@@ -133,7 +165,7 @@ class PostgresCalendar:
         which the cache may not have heard of yet."""
         now, service, near = self._clock.now(), refused.service, refused.near
         found: list[Slot] = []
-        for reach in (NEAR_REACH, FULL_REACH):
+        for reach in REACHES:
             window = alternatives_window(service, near, now, reach)
             busy = (await self._busy(rules.spa_id, service, window)).merged(refused.seen)
             found = alternatives(rules, service, busy, near, window)
@@ -164,50 +196,49 @@ class PostgresCalendar:
         except InvalidRequest as exc:
             problems.extend(exc.violations)
         require(problems)
-        fingerprint = self._digest(request, phone, plan)
+        index = self._patients.phone_index(phone)
+        hold = _Hold(
+            rules, plan, request, phone, index, details, self._digest(request, index, plan)
+        )
         try:
-            held = await self._holding(rules, plan, request, phone, details, fingerprint, now)
+            held = await self._holding(hold, now)
         except Refused as refused:
             # Outside the connection's use: finding alternatives may need one of its own.
             found = await self._alternatives(rules, refused)
             raise SlotUnavailable(refused.reason, found) from None
         self._seen(rules, held)
-        self._on_hold()
+        self._on_hold(held.hold_expires_at)
         return held
 
-    async def _holding(
-        self,
-        rules: SpaRules,
-        plan: HoldPlan,
-        request: HoldRequest,
-        phone: str,
-        details: PatientDetails,
-        fingerprint: bytes,
-        now: int,
-    ) -> Appointment:
-        """Read, decide, write; again after a lost race, since each try reads afresh."""
+    async def _holding(self, hold: _Hold, now: int) -> Appointment:
+        """Write at once where the cache says the slot is free; else, or when that write
+        cannot be kept, read, decide, write, and again after a lost race, since each try
+        reads afresh. The exclusion constraints decide in every case."""
+        # Taken before the connection: a spa's first look fills the cache with one of its own.
+        busy = await self._cache.busy(hold.rules.spa_id) if self._cache is not None else None
+        raced = False
         async with self._pool.acquire() as conn:
-            for tries in range(ATTEMPTS):
+            if busy is not None:
+                try:
+                    held = await self._hold_at_once(conn, hold, busy, now)
+                except _RACES as race:
+                    _lost(race)
+                    held, raced = None, True
+                if held is not None:
+                    return held
+            for _ in range(ATTEMPTS):
                 try:
                     # A repeat is looked up only after a lost race or before a refusal, so
                     # the usual first try saves a round trip; the unique request id catches
                     # the rest.
-                    held = await self._hold_in(
-                        conn,
-                        rules,
-                        plan,
-                        request,
-                        phone,
-                        details,
-                        fingerprint,
-                        now,
-                        look_first=tries > 0,
-                    )
-                except _RACES:
+                    held = await self._hold_in(conn, hold, now, look_first=raced)
+                except _RACES as race:
+                    _lost(race)
+                    raced = True
                     continue
                 if held is not None:
                     return held
-        raise Refused("contended", plan.service, plan.start)
+        raise Refused("contended", hold.plan.service, hold.plan.start)
 
     async def _retrying(
         self,
@@ -217,13 +248,13 @@ class PostgresCalendar:
         """Run `work` in a transaction, again after losing a race (each retry re-reads)."""
         for _ in range(ATTEMPTS):
             try:
-                async with self._pool.acquire() as conn, conn.transaction():
+                async with counted(), self._pool.acquire() as conn, conn.transaction():
                     return await work(conn)
             except _RACES:
                 continue
         raise exhausted()
 
-    def _digest(self, request: HoldRequest, phone: str, plan: HoldPlan) -> bytes:
+    def _digest(self, request: HoldRequest, index: bytes, plan: HoldPlan) -> bytes:
         # The phone enters only as its keyed index: a plain hash of a number is reversible.
         return digest(
             "hold",
@@ -232,28 +263,97 @@ class PostgresCalendar:
             str(plan.start),
             str(request.hold_minutes),
             request.conversation_id,
-            self._patients.phone_index(phone).hex(),
+            index.hex(),
         )
 
+    async def _hold_at_once(
+        self, conn: asyncpg.Connection, hold: _Hold, busy: Busy, now: int
+    ) -> Appointment | None:
+        """The usual hold in one round trip: the slot chosen from the busy time in memory,
+        the patient's id from memory (or new), written by the one statement that also
+        reads the patient's history. None when that cannot settle it (the slot looks
+        taken, the patient is not who memory says, a consult is missing): then the
+        full read decides, and answers any refusal from what the database says."""
+        slot = slot_for(hold.rules, hold.plan, busy)
+        if slot is None:
+            return None
+        known = self._known.get(hold.index)
+        patient = self._patients.row(
+            known or uuid.uuid4(),
+            hold.phone,
+            hold.details,
+            on_file=known is not None,
+            index=hold.index,
+        )
+        return await self._write(conn, hold, slot, patient, now)
+
+    async def _write(
+        self, conn: asyncpg.Connection, hold: _Hold, slot: Slot, patient: PatientRow, now: int
+    ) -> Appointment | None:
+        rules, service = hold.rules, hold.plan.service
+        minutes = hold.request.hold_minutes or rules.hold_minutes
+        new = Appointment(
+            id=str(uuid.uuid4()),
+            spa_id=rules.spa_id,
+            service_id=service.id,
+            provider_id=slot.provider_id,
+            resource_ids=slot.resource_ids,
+            patient_id=str(patient.id),
+            start=slot.start,
+            end=slot.end,
+            status=Status.HELD,
+            hold_expires_at=min(now + minutes * 60, slot.start),
+            deposit_minor=service.deposit_minor(new_patient=True),
+            currency=rules.currency,
+            new_patient=True,
+            conversation_id=hold.request.conversation_id,
+        )
+        returning = replace(
+            new, deposit_minor=service.deposit_minor(new_patient=False), new_patient=False
+        )
+        event = self._events.held(new)
+        draft = HoldDraft(
+            new,
+            returning,
+            event,
+            self._events.held_payload(returning),
+            [s.id for s in consults_for(rules, service)]
+            if service.consult_required_for_new
+            else [],
+        )
+        held = await write_hold(
+            conn,
+            patient,
+            draft,
+            hold.plan.blocked,
+            hold.request.request_id,
+            hold.fingerprint,
+            self._events.namespace,
+        )
+        if held is not None:
+            self._remember(hold.index, patient.id)
+            booked("held")
+            if self._news is not None:
+                self._news.held(held, hold.plan.blocked)
+        return held
+
+    def _remember(self, index: bytes, patient_id: uuid.UUID) -> None:
+        """The patient with this phone's blind index, for the next hold's write at once."""
+        self._known[index] = patient_id
+        self._known.move_to_end(index)
+        if len(self._known) > KNOWN_PATIENTS:
+            self._known.popitem(last=False)
+
     async def _hold_in(
-        self,
-        conn: asyncpg.Connection,
-        rules: SpaRules,
-        plan: HoldPlan,
-        request: HoldRequest,
-        phone: str,
-        details: PatientDetails,
-        fingerprint: bytes,
-        now: int,
-        *,
-        look_first: bool,
+        self, conn: asyncpg.Connection, hold: _Hold, now: int, *, look_first: bool
     ) -> Appointment | None:
         """One try at the hold: one read, the domain's decision, one atomic write. None
         when the patient row moved under it; raises a race to be tried again."""
+        rules, plan, request = hold.rules, hold.plan, hold.request
 
         async def earlier() -> Appointment | None:
             found = await rows.by_hold_request(conn, rules.spa_id, request.request_id)
-            if found is not None and found[1] != fingerprint:
+            if found is not None and found[1] != hold.fingerprint:
                 raise RequestIdReused(request.request_id)
             return found[0] if found else None
 
@@ -261,9 +361,8 @@ class PostgresCalendar:
             return repeat
         service = plan.service
         consults = consults_for(rules, service)
-        index = self._patients.phone_index(phone)
         known, returning, consulted, busy = await rows.hold_context(
-            conn, rules.spa_id, index, [s.id for s in consults], plan.start, plan.blocked
+            conn, rules.spa_id, hold.index, [s.id for s in consults], plan.start, plan.blocked
         )
         refusal = None
         slot = slot_for(rules, plan, busy)
@@ -277,38 +376,17 @@ class PostgresCalendar:
             if (repeat := await earlier()) is not None:
                 return repeat
             raise refusal or Refused("slot_taken", service, plan.start, busy)
-        patient = self._patients.row(known or uuid.uuid4(), phone, details)
-        minutes = request.hold_minutes or rules.hold_minutes
-        appt = Appointment(
-            id=str(uuid.uuid4()),
-            spa_id=rules.spa_id,
-            service_id=service.id,
-            provider_id=slot.provider_id,
-            resource_ids=slot.resource_ids,
-            patient_id=str(patient.id),
-            start=slot.start,
-            end=slot.end,
-            status=Status.HELD,
-            hold_expires_at=min(now + minutes * 60, slot.start),
-            deposit_minor=service.deposit_minor(new_patient=not returning),
-            currency=rules.currency,
-            new_patient=not returning,
-            conversation_id=request.conversation_id,
+        if known is None:
+            self._known.pop(hold.index, None)
+        patient = self._patients.row(
+            known or uuid.uuid4(),
+            hold.phone,
+            hold.details,
+            on_file=known is not None,
+            index=hold.index,
         )
-        event = self._events.held(appt)
-        if not await write_hold(
-            conn,
-            patient,
-            appt,
-            plan.blocked,
-            request.request_id,
-            fingerprint,
-            event,
-            self._events.namespace,
-        ):
-            # The patient was created by another call since this one read: read again.
-            return None
-        return appt
+        # None: the patient was created by another call since this one read: read again.
+        return await self._write(conn, hold, slot, patient, now)
 
     async def confirm(self, spa_id: str, appointment_id: str, request_id: str) -> Appointment:
         rules = self._catalog.rules(spa_id)

@@ -1,8 +1,9 @@
 """Expires holds whose time ran out: the expiry is a column, this is its sweeper.
 
-It wakes when the earliest hold falls due (or when told a new hold exists, or
-at the latest every `idle_s`), expires a batch with FOR UPDATE SKIP LOCKED so
-replicas share the work, and records booking.cancelled (hold_expired) for each.
+It wakes when the earliest hold falls due (or when told of a new hold due before
+its next look, or at the latest every `idle_s`), expires a batch with FOR UPDATE
+SKIP LOCKED so replicas share the work, and records booking.cancelled
+(hold_expired) for each.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncpg
 
 from scheduler.adapters import pg_rows as rows
 from scheduler.adapters.changes import Changes
+from scheduler.adapters.metrics import counted
 from scheduler.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -37,16 +39,21 @@ class HoldSweeper:
         self._batch = batch
         self._idle_s = idle_s
         self._wake = asyncio.Event()
+        # When the sweeper means to look next (epoch seconds).
+        self._next_look = 0
 
-    def nudge(self) -> None:
-        """A hold was taken: re-read when the next one falls due."""
-        self._wake.set()
+    def nudge(self, due: int | None = None) -> None:
+        """A hold was taken, falling due at `due` (unknown: None): look again now if that
+        is before the next look. Most holds fall due minutes after it, so a busy calendar
+        does not keep the sweeper querying after every hold."""
+        if due is None or due < self._next_look:
+            self._wake.set()
 
     async def sweep(self) -> int:
         """Expire every due hold, batch by batch; returns how many."""
         total = 0
         while True:
-            async with self._pool.acquire() as conn, conn.transaction():
+            async with counted(), self._pool.acquire() as conn, conn.transaction():
                 done = await self._changes.expire_due(conn, self._batch)
             total += done
             if done < self._batch:
@@ -61,6 +68,8 @@ class HoldSweeper:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before looking: a nudge that comes while it looks is not lost.
+            self._wake.clear()
             try:
                 expired = await self.sweep()
                 if expired:
@@ -69,7 +78,7 @@ class HoldSweeper:
             except _TRANSIENT as exc:
                 log.warning("hold sweep failed, will retry", extra={"error": type(exc).__name__})
                 wait = self._idle_s
-            self._wake.clear()
+            self._next_look = self._clock.now() + int(wait)
             await first_set(stop, self._wake, wait)
 
 

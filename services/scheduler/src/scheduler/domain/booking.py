@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler.domain.availability import Busy, Slot, SlotFilter, available_slots
+from scheduler.domain.availability import Busy, Slot, free_resources
 from scheduler.domain.clock import at, local_date, zone
 from scheduler.domain.errors import FieldViolation, InvalidRequest, require
-from scheduler.domain.intervals import Interval, covers, normalize
+from scheduler.domain.intervals import Interval, covers, normalize, overlaps_any
 from scheduler.domain.model import ProviderRule, ServiceRule, SpaRules
 from scheduler.domain.slots import DAY, not_qualified, unknown_provider
 
@@ -92,10 +92,31 @@ def _timing(rules: SpaRules, service: ServiceRule, start: int, now: int) -> list
 
 
 def slot_for(rules: SpaRules, plan: HoldPlan, busy: Busy) -> Slot | None:
-    """The slot a hold takes: the named provider, or the first free qualified one."""
-    only = SlotFilter(provider_id=plan.provider.id if plan.provider else "")
-    found = available_slots(rules, plan.service, busy, (plan.start, plan.start + 1), only)
-    return found[0] if found else None
+    """The slot a hold takes: the named provider, or the first free qualified one.
+
+    The plan already fits the opening hours and the grid (`check_hold`), so what is left
+    is each provider's own day: working the whole blocked time, free then, with a free
+    room or device per need. The same answer as searching that one start time with
+    `available_slots` (a property test holds them equal), without laying out the day.
+    """
+    service, start = plan.service, plan.start
+    lo, hi = plan.blocked
+    tz = zone(rules.timezone)
+    day = local_date(start, tz)
+    candidates = [plan.provider] if plan.provider is not None else rules.qualified(service)
+    for provider in candidates:
+        shifts = provider.working(day)
+        working = normalize((at(day, r.start, tz), at(day, r.end, tz)) for r in shifts)
+        if not covers(working, lo, hi) or overlaps_any(busy.providers.get(provider.id, ()), lo, hi):
+            continue
+        resources: tuple[str, ...] | None = ()
+        if service.resource_needs:
+            # The provider's place in the spa's list picks which room they reach for first.
+            place = list(rules.providers).index(provider.id)
+            resources = free_resources(service, busy, lo, hi, place)
+        if resources is not None:
+            return Slot(service.id, provider.id, resources, start, start + service.duration_s)
+    return None
 
 
 def consults_for(rules: SpaRules, service: ServiceRule) -> list[ServiceRule]:

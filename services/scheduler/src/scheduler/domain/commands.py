@@ -88,3 +88,16 @@ class WaitlistQuery:
     end: int | None = None
     max_results: int = 0
     patient_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRequest:
+    """A patient's answer about marketing texts, for the patient with this id or phone."""
+
+    spa_id: str
+    request_id: str
+    granted: bool
+    channel: str
+    wording_ref: str
+    patient_id: str = ""
+    phone: str = ""

@@ -34,10 +34,12 @@ class InvalidRequest(SchedulingError):
 
 
 class NotFound(SchedulingError):
-    def __init__(self, kind: str, id: str) -> None:
+    def __init__(self, kind: str, id: str, description: str = "") -> None:
         self.kind = kind
+        # Empty when the thing was looked for by a protected value (a patient by phone),
+        # which an error never repeats.
         self.id = id
-        super().__init__(f"no {kind} {id!r}")
+        super().__init__(description or f"no {kind} {id!r}")
 
 
 class SlotUnavailable(SchedulingError):

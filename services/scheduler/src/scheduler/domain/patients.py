@@ -55,6 +55,11 @@ class PatientFound:
 class Contact:
     patient_id: str
     phone: str
+    # The patient's own IANA zone; empty: the spa's.
+    time_zone: str = ""
+    marketing_consent: bool = False
+    # When the standing answer about marketing texts was given (epoch seconds); None: never.
+    marketing_consent_at: int | None = None
 
 
 def check_email(raw: str, field_name: str) -> tuple[str, list[FieldViolation]]:

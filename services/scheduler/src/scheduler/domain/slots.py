@@ -11,6 +11,7 @@ from scheduler.domain.model import PartOfDay, ServiceRule, SpaRules
 from scheduler.domain.ranking import Ranking, gather, rank
 
 DAY = 86_400
+HOUR = 3_600
 # Without an end, a search looks this far ahead (the horizon still caps it).
 DEFAULT_SPAN_DAYS = 14
 # How many nearby slots a refused hold offers instead.
@@ -107,18 +108,23 @@ def search_window(service: ServiceRule, query: SlotQuery, now: int) -> Interval:
 
 
 def alternatives_window(
-    service: ServiceRule, near: int, now: int, reach_days: tuple[int, int]
+    service: ServiceRule, near: int, now: int, reach: tuple[int, int]
 ) -> Interval:
-    """Where to look for slots to offer instead of one at `near`: days before and after."""
+    """Where to look for slots to offer instead of one at `near`: seconds before and after."""
     earliest, latest = bookable_window(service, now)
-    before, after = reach_days
-    return max(earliest, near - before * DAY), min(latest, near + after * DAY)
+    before, after = reach
+    return max(earliest, near - before), min(latest, near + after)
 
 
-# A refused hold looks a day either side first (any slot found there is nearer than
-# everything outside it), then two days back and a week on.
-NEAR_REACH = (1, 1)
-FULL_REACH = (2, 7)
+# A refused hold looks three hours either side first, then a day either side, then two
+# days back and a week on, and offers what the first reach with enough slots found: a
+# slot found inside a reach is nearer than everything outside it, so a short reach
+# gives the same answer as a long one when it finds enough (most refusals), at a
+# fraction of the cost of laying out whole days.
+CLOSE_REACH = (3 * HOUR, 3 * HOUR)
+NEAR_REACH = (DAY, DAY)
+FULL_REACH = (2 * DAY, 7 * DAY)
+REACHES = (CLOSE_REACH, NEAR_REACH, FULL_REACH)
 
 
 def alternatives(
