@@ -20,6 +20,7 @@ from console.adapters import live
 from console.adapters.conversations import ConversationStore
 from console.adapters.facts import Facts
 from console.adapters.inbox import CAPTURED, InboxStore, NewHandoff
+from console.adapters.money import MoneyIssues
 from console.domain.deadlines import PRIORITY_RANK, handoff_due
 from console.domain.hours import is_open
 from console.settings import ConsoleSettings
@@ -91,6 +92,7 @@ class Handlers:
         inbox: InboxStore,
         facts: Facts,
         clock: Clock,
+        money: MoneyIssues,
     ) -> None:
         self._settings = settings
         self._cipher = cipher
@@ -99,6 +101,7 @@ class Handlers:
         self._inbox = inbox
         self._facts = facts
         self._clock = clock
+        self._money = money
 
     def register(self, consumer: Consumer) -> None:
         routes = {
@@ -113,6 +116,9 @@ class Handlers:
             "callback.requested": self.callback_requested,
             "outreach.sent": self.outreach_sent,
             "slot.opened": self.slot_opened,
+            "deposit.refund_failed": self.refund_failed,
+            "deposit.charge_failed": self.fee_failed,
+            "deposit.no_show_charged": self.fee_charged,
         }
         for name in (
             "booking.held", "booking.confirmed", "booking.rescheduled", "booking.cancelled",
@@ -436,6 +442,56 @@ class Handlers:
             amount.currency,
             envelope.time,
         )
+
+    async def refund_failed(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        """A refund that did not reach the patient: a task for staff (contact, retry)."""
+        assert isinstance(event, deposit_pb2.DepositRefundFailed)
+        if self._spa(envelope.spa_id, envelope) is None:
+            return
+        # One task per refund attempt: a retry that fails again is a new one.
+        issue_id = f"refund-{event.deposit_id}-{event.attempt}"
+        if await self._money.raise_issue(
+            conn, envelope.spa_id, issue_id, "refund_failed", deposit_id=event.deposit_id,
+            appointment_id=event.appointment_id, conversation_id=event.conversation_id,
+            amount_minor=event.amount.amount_minor, currency=event.amount.currency or "USD",
+            reason=event.reason, attempt=event.attempt, at=envelope.time,
+        ):  # fmt: skip
+            await live.announce(conn, envelope.spa_id, "money", issue_id)
+
+    async def fee_failed(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        """A no-show fee the card refused: owed, for staff to collect; and the report's."""
+        assert isinstance(event, deposit_pb2.NoShowFeeFailed)
+        if self._spa(envelope.spa_id, envelope) is None:
+            return
+        issue_id = f"fee-{event.deposit_id}"
+        currency = event.amount.currency or "USD"
+        await self._facts.deposit(
+            conn, envelope.spa_id, event.deposit_id, event.appointment_id, "fee_owed",
+            event.amount.amount_minor, currency, envelope.time,
+        )  # fmt: skip
+        if await self._money.raise_issue(
+            conn, envelope.spa_id, issue_id, "fee_owed", deposit_id=event.deposit_id,
+            appointment_id=event.appointment_id, conversation_id=event.conversation_id,
+            amount_minor=event.amount.amount_minor, currency=currency, reason=event.reason,
+            attempt=0, at=envelope.time,
+        ):  # fmt: skip
+            await live.announce(conn, envelope.spa_id, "money", issue_id)
+
+    async def fee_charged(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        """Fee income, for the report only (the notice is the agent's to forward)."""
+        assert isinstance(event, deposit_pb2.NoShowFeeCharged)
+        if self._spa(envelope.spa_id, envelope) is None:
+            return
+        await self._facts.deposit(
+            conn, envelope.spa_id, event.deposit_id, event.appointment_id, "fee_charged",
+            event.amount.amount_minor, event.amount.currency or "USD", envelope.time,
+        )  # fmt: skip
 
     async def slot_opened(
         self, conn: asyncpg.Connection, envelope: Envelope, event: Message

@@ -15,6 +15,7 @@ from console.adapters.conversations import ConversationStore
 from console.adapters.facts import Facts
 from console.adapters.inbox import InboxStore
 from console.adapters.live import LiveHub
+from console.adapters.money import MoneyIssues, PaymentsClient
 from console.auth.accounts import Accounts
 from console.auth.oidc import OidcClient, OidcConfig
 from console.auth.passwords import Passwords
@@ -56,6 +57,7 @@ def build(
     )  # fmt: skip
     conversations = ConversationStore(cipher, THREAD_IDLE)
     inbox = InboxStore(cipher)
+    money = MoneyIssues(cipher)
     oidc = None
     if settings.oidc_enabled:
         assert settings.oidc_issuer and settings.oidc_client_id and settings.oidc_redirect_url
@@ -100,6 +102,12 @@ def build(
         or GrpcCalendar(settings.scheduler_grpc_target, settings.scheduler_deadline_s),
         hub=LiveHub(),
         clock=clock,
+        money=money,
+        payments=PaymentsClient(
+            settings.payments_url,
+            settings.payments_token.get_secret_value() if settings.payments_token else None,
+            settings.payments_timeout_s,
+        ),
     )
     app = create_app(console)
 
@@ -109,8 +117,9 @@ def build(
         app.state.stop = runtime.stop
         await _bootstrap(console)
         Handlers(
-            settings, runtime.cipher, runtime.spas, conversations, inbox, console.facts, clock
-        ).register(runtime.consumer)
+            settings, runtime.cipher, runtime.spas, conversations, inbox, console.facts, clock,
+            money,
+        ).register(runtime.consumer)  # fmt: skip
         sweeper = DeadlineSweeper(
             runtime.pool, runtime.cipher, runtime.spas, console.catalog, settings.bus_namespace,
             clock, settings.sweep_every_s,

@@ -104,16 +104,17 @@ async def test_repeated_failures_lock_the_account(console: Console) -> None:
 REFUSED = {
     Role.AUDITOR: ["/v1/handoffs", "/v1/conversations", "/v1/drafts", "/v1/callbacks",
                    "/v1/appointments", "/v1/waitlist", "/v1/reports/summary",
-                   "/v1/settings/autonomy", "/v1/accounts", "/v1/stream"],
+                   "/v1/settings/autonomy", "/v1/accounts", "/v1/stream",
+                   "/v1/payment-issues"],
     Role.FRONT_DESK: ["/v1/audit", "/v1/reports/summary", "/v1/settings/autonomy",
                       "/v1/accounts"],
     Role.PROVIDER: ["/v1/audit", "/v1/drafts", "/v1/callbacks", "/v1/settings/autonomy",
-                    "/v1/reports/summary", "/v1/accounts"],
+                    "/v1/reports/summary", "/v1/accounts", "/v1/payment-issues"],
 }  # fmt: skip
 PAGES_REFUSED = {
-    Role.AUDITOR: ["/inbox", "/calendar", "/report", "/review", "/drafts"],
+    Role.AUDITOR: ["/inbox", "/calendar", "/report", "/review", "/drafts", "/callbacks"],
     Role.FRONT_DESK: ["/audit", "/report", "/settings", "/accounts", "/review"],
-    Role.PROVIDER: ["/audit", "/drafts", "/settings", "/accounts"],
+    Role.PROVIDER: ["/audit", "/drafts", "/settings", "/accounts", "/callbacks"],
 }
 
 

@@ -278,6 +278,8 @@ class Facts:
             deposits_collected=money.get("paid", 0),
             deposits_forfeited=money.get("forfeited", 0),
             deposits_refunded=money.get("refunded", 0),
+            no_show_fees_charged=money.get("fee_charged", 0),
+            no_show_fees_owed=money.get("fee_owed", 0),
             completed=visits["completed"],
             no_shows=visits["no_shows"],
             handoffs=len(handoffs),

@@ -92,6 +92,9 @@ class Figures:
     deposits_collected: int = 0
     deposits_forfeited: int = 0
     deposits_refunded: int = 0
+    # No-show fees charged to a saved card, and those the card refused (owed).
+    no_show_fees_charged: int = 0
+    no_show_fees_owed: int = 0
     completed: int = 0
     no_shows: int = 0
     handoffs: int = 0
@@ -126,6 +129,8 @@ class Figures:
             ("deposits_collected_minor", self.deposits_collected),
             ("deposits_forfeited_minor", self.deposits_forfeited),
             ("deposits_refunded_minor", self.deposits_refunded),
+            ("no_show_fees_charged_minor", self.no_show_fees_charged),
+            ("no_show_fees_owed_minor", self.no_show_fees_owed),
             ("visits_completed", self.completed),
             ("no_shows", self.no_shows),
             ("no_show_rate", "" if no_show is None else round(no_show, 4)),

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from console import reads
+from console import money_desk, reads
+from console.adapters.money import PaymentsUnavailable
 from console.auth.principal import Principal
 from console.domain.roles import Permission
 from console.web import schemas, views
@@ -203,6 +204,48 @@ async def callback_done(
     console = console_of(request)
     async with console.db() as conn, conn.transaction():
         await console.actions.callback_done(conn, who, callback_id)
+
+
+PaymentIssueStatus = Literal["open", "resolved", "all"]
+
+
+@router.get("/payment-issues", response_model=schemas.Page[schemas.PaymentIssue])
+async def list_payment_issues(
+    request: Request,
+    status: PaymentIssueStatus = "open",
+    limit: Limit = 50,
+    offset: Offset = 0,
+    who: Principal = Api(Permission.CALLBACKS),
+) -> schemas.Page[schemas.PaymentIssue]:
+    """Refunds that did not reach the patient and no-show fees owed, oldest first, with the
+    appointment and the patient's phone (each one shown is audited)."""
+    console = console_of(request)
+    found = await money_desk.issues(
+        console, who, None if status == "all" else status, limit, offset, "payment issues api"
+    )
+    spa = console.spa(who.spa_id)
+    retry = console.payments.configured
+    return schemas.page([views.payment_issue(m, spa, retry) for m in found], limit, offset)
+
+
+@router.post("/payment-issues/{issue_id}/resolve", status_code=204)
+async def resolve_payment_issue(
+    request: Request, issue_id: PathId, body: schemas.PaymentIssueResolveIn,
+    who: Principal = Api(Permission.CALLBACKS),
+) -> None:  # fmt: skip
+    await money_desk.resolve(console_of(request), who, issue_id, body.resolution)
+
+
+@router.post("/payment-issues/{issue_id}/retry-refund", status_code=204)
+async def retry_refund(
+    request: Request, issue_id: PathId, who: Principal = Api(Permission.CALLBACKS)
+) -> None:
+    """Ask payments to refund again (409 when payments refuses, 503 when it cannot be asked);
+    the task closes as `refund_retried`, and a refund that fails again comes back as a new one."""
+    try:
+        await money_desk.retry_refund(console_of(request), who, issue_id)
+    except PaymentsUnavailable:
+        raise HTTPException(503, "payments unavailable") from None
 
 
 @router.get("/alerts", response_model=schemas.Page[schemas.Alert])

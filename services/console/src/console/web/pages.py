@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from console import reads
+from console import money_desk, reads
 from console.actions import Conflict, Invalid, NotFound, Resolution
+from console.adapters.money import PaymentsUnavailable
 from console.auth.principal import Principal
 from console.domain.roles import Permission
 from console.web import views
@@ -26,8 +27,13 @@ NOTES = {
     "conversation.paused", "conversation.resumed", "draft.sent", "draft.discarded",
     "callback.done", "alert.acknowledged", "autonomy.saved", "alert_phone.saved",
     "account.created", "account.updated", "token.revoked", "stumble.marked",
+    "money.resolved", "refund.retried",
 }  # fmt: skip
-ERRORS = {"handoff.already_claimed", "handoff.resolved", "reply.length", "draft.decision"}
+ERRORS = {
+    "handoff.already_claimed", "handoff.resolved", "reply.length", "draft.decision",
+    "money.already_resolved", "refund.not_retryable", "payments.unavailable", "money.resolution",
+}  # fmt: skip
+MONEY_RESOLUTIONS = ("patient_contacted", "paid_another_way", "waived")
 
 
 def render(
@@ -240,8 +246,42 @@ async def review_draft(
 async def callbacks(request: Request, who: Principal = Page(Permission.CALLBACKS)) -> Response:
     console = console_of(request)
     found = await reads.callbacks(console, who, "owed", PAGE_SIZE, 0)
+    issues = await money_desk.issues(console, who, "open", PAGE_SIZE, 0, "callbacks page")
     now = console.clock()
-    return render(request, who, "callbacks.html", callbacks=[views.callback(c, now) for c in found])
+    spa = console.spa(who.spa_id)
+    retry = console.payments.configured
+    return render(
+        request, who, "callbacks.html", callbacks=[views.callback(c, now) for c in found],
+        issues=[views.payment_issue(m, spa, retry) for m in issues],
+        resolutions=MONEY_RESOLUTIONS,
+    )  # fmt: skip
+
+
+@router.post("/payment-issues/{issue_id}/resolve")
+async def resolve_payment_issue(
+    request: Request, issue_id: str, resolution: Annotated[str, Form()] = "",
+    who: Principal = Page(Permission.CALLBACKS),
+) -> Response:  # fmt: skip
+    if resolution not in MONEY_RESOLUTIONS:
+        return back("/callbacks", error="money.resolution")
+    try:
+        await money_desk.resolve(console_of(request), who, issue_id, resolution)
+    except Conflict as exc:
+        return back("/callbacks", error=str(exc))
+    return back("/callbacks", note="money.resolved")
+
+
+@router.post("/payment-issues/{issue_id}/retry-refund")
+async def retry_refund(
+    request: Request, issue_id: str, who: Principal = Page(Permission.CALLBACKS)
+) -> Response:
+    try:
+        await money_desk.retry_refund(console_of(request), who, issue_id)
+    except Conflict as exc:
+        return back("/callbacks", error=str(exc))
+    except PaymentsUnavailable:
+        return back("/callbacks", error="payments.unavailable")
+    return back("/callbacks", note="refund.retried")
 
 
 @router.post("/callbacks/{callback_id}/done")

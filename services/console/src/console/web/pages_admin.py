@@ -103,6 +103,8 @@ def _charts(f: Figures, t: Any) -> list[Any]:
         cash("agent_booking_value", f.agent_booking_value),
         cash("deposits_collected", f.deposits_collected),
         cash("deposits_forfeited", f.deposits_forfeited),
+        cash("no_show_fees_charged", f.no_show_fees_charged),
+        cash("no_show_fees_owed", f.no_show_fees_owed),
     ]
     recovered = [
         Bar(t(f"source.{s.value}"), f.recovered.get(s.value, 0),

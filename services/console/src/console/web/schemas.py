@@ -127,6 +127,41 @@ class Callback(BaseModel):
     done_how: str | None
 
 
+class PaymentIssue(BaseModel):
+    """Money payments could not settle: a refund that did not reach the patient, or a
+    no-show fee the card refused (owed). Amounts in minor units of `currency`."""
+
+    id: str
+    kind: Literal["refund_failed", "fee_owed"]
+    deposit_id: str
+    appointment_id: str
+    conversation_id: str
+    amount_minor: int
+    currency: str
+    amount: str
+    # The provider's reason: "expired_or_canceled_card", "card_declined", "no_card", ...
+    reason: str
+    # The refund attempt that failed (1 the first); 0 for a fee.
+    attempt: int
+    raised_at: datetime
+    status: Literal["open", "resolved"]
+    resolved_at: datetime | None
+    resolution: str | None
+    appointment_start: datetime | None
+    service_id: str | None
+    service_name: str | None
+    provider_id: str | None
+    provider_name: str | None
+    patient_id: str | None
+    phone: str | None
+    # Whether "retry refund" can be asked of payments from here.
+    can_retry: bool
+
+
+class PaymentIssueResolveIn(In):
+    resolution: Literal["patient_contacted", "paid_another_way", "waived"]
+
+
 class Alert(BaseModel):
     id: int
     kind: Literal["handoff", "draft", "callback"]

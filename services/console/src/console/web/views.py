@@ -7,7 +7,9 @@ from datetime import datetime
 
 from console.adapters.conversations import ConversationView, TurnView
 from console.adapters.inbox import AlertView, CallbackView, DraftView, HandoffView
+from console.adapters.money import MoneyIssueView
 from console.domain.deadlines import standing, waited
+from console.domain.report import money
 from console.domain.waitlist import describe
 from console.ports import AppointmentInfo, WaitlistEntryInfo
 from console.web import schemas
@@ -83,6 +85,25 @@ def callback(c: CallbackView, now: datetime) -> schemas.Callback:
         conversation_id=c.conversation_id, handoff_id=c.handoff_id, requested_at=c.requested_at,
         deadline=deadline(c.requested_at, c.due_at, now, c.done_at), status=c.status,  # type: ignore[arg-type]
         done_at=c.done_at, done_how=c.done_how,
+    )  # fmt: skip
+
+
+def payment_issue(m: MoneyIssueView, spa: SpaConfig, can_retry: bool) -> schemas.PaymentIssue:
+    """Service and provider named from the spa's configuration (the id when unknown)."""
+    services = {s.id: s.name for s in spa.services}
+    providers = {p.id: p.name for p in spa.providers}
+    return schemas.PaymentIssue(
+        id=m.id, kind=m.kind, deposit_id=m.deposit_id, appointment_id=m.appointment_id,  # type: ignore[arg-type]
+        conversation_id=m.conversation_id, amount_minor=m.amount_minor, currency=m.currency,
+        amount=money(m.amount_minor, m.currency), reason=m.reason, attempt=m.attempt,
+        raised_at=m.raised_at, status=m.status, resolved_at=m.resolved_at,  # type: ignore[arg-type]
+        resolution=m.resolution, appointment_start=m.appointment_start,
+        service_id=m.service_id,
+        service_name=services.get(m.service_id, m.service_id) if m.service_id else None,
+        provider_id=m.provider_id,
+        provider_name=providers.get(m.provider_id, m.provider_id) if m.provider_id else None,
+        patient_id=m.patient_id, phone=m.phone,
+        can_retry=can_retry and m.kind == "refund_failed" and m.status == "open",
     )  # fmt: skip
 
 

@@ -1,0 +1,148 @@
+"""Money staff must act on: refunds that did not reach the patient and no-show fees owed.
+
+Each row names the deposit and the appointment; a view adds the appointment's time, service,
+provider and patient id from the booking facts, and the patient's phone from the conversation
+(decrypted for display only; callers audit the read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+import asyncpg
+import httpx
+
+from medspa_kit.crypto import FieldCipher, Purpose
+
+# How staff close an issue; `refund_retried` is set by a retry payments accepted.
+RESOLUTIONS = ("patient_contacted", "paid_another_way", "waived", "refund_retried")
+
+
+@dataclass(frozen=True)
+class MoneyIssueView:
+    id: str
+    kind: str
+    deposit_id: str
+    appointment_id: str
+    conversation_id: str
+    amount_minor: int
+    currency: str
+    reason: str
+    attempt: int
+    raised_at: datetime
+    status: str
+    resolved_at: datetime | None
+    resolution: str | None
+    appointment_start: datetime | None
+    service_id: str | None
+    provider_id: str | None
+    patient_id: str | None
+    phone: str | None
+
+
+class MoneyIssues:
+    def __init__(self, cipher: FieldCipher) -> None:
+        self.cipher = cipher
+
+    async def raise_issue(
+        self, conn: asyncpg.Connection, spa_id: str, issue_id: str, kind: str, *,
+        deposit_id: str, appointment_id: str, conversation_id: str, amount_minor: int,
+        currency: str, reason: str, attempt: int, at: datetime,
+    ) -> bool:  # fmt: skip
+        row = await conn.fetchval(
+            "INSERT INTO money_issues (spa_id, id, kind, deposit_id, appointment_id,"
+            " conversation_id, amount_minor, currency, reason, attempt, raised_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING"
+            " RETURNING true",
+            spa_id, issue_id, kind, deposit_id, appointment_id, conversation_id, amount_minor,
+            currency, reason, attempt, at,
+        )  # fmt: skip
+        return bool(row)
+
+    async def issues(
+        self, conn: asyncpg.Connection, spa_id: str, status: str, limit: int, offset: int,
+        issue_id: str | None = None,
+    ) -> list[MoneyIssueView]:  # fmt: skip
+        rows = await conn.fetch(
+            "SELECT m.*, b.start_at, b.service_id, b.provider_id, b.patient_id, c.phone_enc"
+            " FROM money_issues m"
+            " LEFT JOIN bookings b ON b.spa_id = m.spa_id AND b.appointment_id = m.appointment_id"
+            " LEFT JOIN conversations c ON c.spa_id = m.spa_id"
+            " AND c.id = coalesce(nullif(m.conversation_id, ''), b.conversation_id)"
+            " WHERE m.spa_id = $1 AND ($2::text IS NULL OR m.status = $2)"
+            " AND ($5::text IS NULL OR m.id = $5)"
+            " ORDER BY m.raised_at, m.id LIMIT $3 OFFSET $4",
+            spa_id, status, limit, offset, issue_id,
+        )  # fmt: skip
+        return [self._view(r) for r in rows]
+
+    def _view(self, r: asyncpg.Record) -> MoneyIssueView:
+        phone_enc = r["phone_enc"]
+        return MoneyIssueView(
+            id=r["id"], kind=r["kind"], deposit_id=r["deposit_id"],
+            appointment_id=r["appointment_id"], conversation_id=r["conversation_id"],
+            amount_minor=r["amount_minor"], currency=r["currency"], reason=r["reason"],
+            attempt=r["attempt"], raised_at=r["raised_at"], status=r["status"],
+            resolved_at=r["resolved_at"], resolution=r["resolution"],
+            appointment_start=r["start_at"], service_id=r["service_id"],
+            provider_id=r["provider_id"], patient_id=r["patient_id"] or None,
+            phone=self.cipher.decrypt(phone_enc, Purpose.PHONE) if phone_enc else None,
+        )  # fmt: skip
+
+    async def resolve(
+        self, conn: asyncpg.Connection, spa_id: str, issue_id: str, resolution: str,
+        at: datetime, staff_id: str,
+    ) -> str | None:  # fmt: skip
+        """Close an open issue; answers its status before the change (None: no such issue)."""
+        before = await conn.fetchval(
+            "SELECT status FROM money_issues WHERE spa_id = $1 AND id = $2 FOR UPDATE",
+            spa_id,
+            issue_id,
+        )
+        if before == "open":
+            await conn.execute(
+                "UPDATE money_issues SET status = 'resolved', resolution = $3, resolved_at = $4,"
+                " resolved_by = $5::uuid WHERE spa_id = $1 AND id = $2",
+                spa_id, issue_id, resolution, at, staff_id,
+            )  # fmt: skip
+        return before  # type: ignore[no-any-return]
+
+
+class RefundRefused(RuntimeError):
+    """Payments will not refund again (409: no recorded failure to retry)."""
+
+
+class PaymentsUnavailable(RuntimeError):
+    """Payments is not configured, or did not answer the retry."""
+
+
+class PaymentsClient:
+    """Payments' staff API: `POST /internal/deposits/{id}/refund` with its bearer token."""
+
+    def __init__(self, base_url: str | None, token: str | None, timeout_s: float) -> None:
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.token = token
+        self.timeout_s = timeout_s
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.token)
+
+    async def retry_refund(self, deposit_id: str) -> None:
+        if not self.configured:
+            raise PaymentsUnavailable("CONSOLE_PAYMENTS_URL and CONSOLE_PAYMENTS_TOKEN are unset")
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+                answer = await client.post(
+                    f"{self.base_url}/internal/deposits/{quote(deposit_id, safe='')}/refund",
+                    headers={"Authorization": f"Bearer {self.token}"},
+                )
+        except httpx.HTTPError as exc:
+            raise PaymentsUnavailable(type(exc).__name__) from None
+        if answer.status_code == 409:
+            raise RefundRefused(deposit_id)
+        # 401 (a wrong token) and 404 (the API is off, or the deposit unknown) are
+        # deployment faults staff cannot fix from here.
+        if answer.status_code >= 300:
+            raise PaymentsUnavailable(f"payments answered {answer.status_code}")
