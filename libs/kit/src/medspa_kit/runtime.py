@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 import nats
 import uvicorn
+import uvloop
 from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
@@ -264,8 +265,8 @@ async def _nats_ok(nc: NatsClient) -> bool:
 
 
 def main_entry(coro_factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a service's main coroutine; a startup failure exits with its message."""
+    """Run a service's main coroutine on uvloop; a startup failure exits with its message."""
     try:
-        asyncio.run(coro_factory())
+        uvloop.run(coro_factory())
     except (StartupError, DatabaseUnavailable, MigrationError, KeyringError, SpaConfigError) as exc:
         raise SystemExit(f"startup failed: {exc}") from None
