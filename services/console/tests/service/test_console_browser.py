@@ -208,3 +208,32 @@ async def _reload_until(page: Any, locator: Any) -> None:
     async with asyncio.timeout(30):
         while not await locator.count():
             await page.reload()
+
+
+async def test_a_failed_refund_appears_live_on_callbacks_and_is_sorted_out(
+    console: Console, browser: Any
+) -> None:
+    from medspa.events.v1 import deposit_pb2
+
+    username = await console.account(Role.FRONT_DESK)
+    base = console.url.replace("127.0.0.1", "localhost")
+    context = await browser.new_context()
+    page = await context.new_page()
+    await sign_in(page, base, username, PASSWORD)
+    await page.goto(f"{base}/callbacks")
+    deposit_id = str(uuid.uuid4())
+    # Published after the page is open: only the live feed can bring the row in.
+    await console.publish(deposit_pb2.DepositRefundFailed(
+        spa_id=SPA, deposit_id=deposit_id, appointment_id=str(uuid.uuid4()),
+        amount=common_pb2.Money(amount_minor=12500, currency="USD"), reason="lost_or_stolen_card",
+        refund_ref="re_live", attempt=1,
+    ))  # fmt: skip
+    row = page.locator(f'tr[data-payment-issue="refund-{deposit_id}-1"]')
+    await row.wait_for()
+    assert "$125.00" in await row.inner_text()
+    assert "lost or stolen card" in await row.inner_text()
+    await row.locator("select[name=resolution]").select_option("patient_contacted")
+    await row.get_by_role("button", name="Sorted").click()
+    await page.wait_for_selector(".note")
+    assert await page.locator(f'tr[data-payment-issue="refund-{deposit_id}-1"]').count() == 0
+    await context.close()

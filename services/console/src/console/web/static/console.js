@@ -56,6 +56,8 @@
     source.addEventListener("draft", function () { refresh("drafts"); });
     source.addEventListener("alert", function () { refresh("alerts"); });
     source.addEventListener("callback", function () { refresh("alerts"); });
+    // A payment issue raised or resolved: the callbacks page re-reads its list (audited).
+    source.addEventListener("money", function () { refresh("money"); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
