@@ -120,6 +120,7 @@ class Conversations:
             autonomy=await self.records.autonomy(conn, spa.id),
             marketing_asked=bool(patient and patient.marketing_asked),
         )
+        await self._card_link(conn, spa, phone, conversation, incoming, outcome)
         if outcome.reply:
             await self.record_turn(conn, spa.id, conversation, self._reply_turn(incoming, outcome))
         await self.store.save(conn, conversation, incoming.now)
@@ -130,6 +131,55 @@ class Conversations:
         await self._record(conn, spa, phone, conversation, incoming, outcome)
         metrics.TURN_SECONDS.labels(channel, outcome.brain).observe(time.perf_counter() - started)
         return TurnResult(conversation, outcome)
+
+    async def _card_link(
+        self,
+        conn: asyncpg.Connection,
+        spa: SpaConfig,
+        phone: str,
+        conversation: Conversation,
+        incoming: Incoming,
+        outcome: Outcome,
+    ) -> None:
+        """A card-on-file link kept for a calm moment goes with the reply that settles the
+        exchange: in the same text (one reply per message the patient sends), or on a call
+        as a text the spoken reply mentions."""
+        state, voice = conversation.state, incoming.channel is Channel.VOICE
+        if not outcome.reply or outcome.draft:
+            return
+        mention = self.engine.words.say("card_link_texted", Channel.VOICE)
+        if voice and state.card_link_to_mention:
+            outcome.reply = f"{outcome.reply} {mention}"
+        state.card_link_to_mention = False
+        pending = state.card_link
+        if pending is None:
+            return
+        mine = state.booking
+        lapsed = pending.expires_at is not None and pending.expires_at <= incoming.now
+        let_go = (
+            mine is not None
+            and mine.appointment_id == pending.appointment_id
+            and mine.status in ("cancelled", "expired")
+        )
+        if lapsed or let_go:
+            state.card_link = None
+            return
+        if not state.settled:
+            return
+        state.card_link = None
+        state.card_links_sent.append(pending.deposit_id)
+        if voice:
+            command_id = f"card-{pending.deposit_id}"
+            await self.record_turn(
+                conn, spa.id, conversation,
+                TurnRecord("agent", "sms", pending.text, incoming.now, ref=command_id),
+            )  # fmt: skip
+            await self.events.text(
+                conn, spa.id, str(conversation.id), phone, pending.text, command_id, "deposit"
+            )
+            outcome.reply = f"{outcome.reply} {mention}"
+        else:
+            outcome.reply = f"{outcome.reply}\n\n{pending.text}"
 
     @staticmethod
     def _reply_turn(incoming: Incoming, outcome: Outcome) -> TurnRecord:

@@ -21,7 +21,7 @@ from agent.brains.followups import MARKETING, MARKETING_ASK
 from agent.conversations import Conversations, reply_command_id
 from agent.domain.outreach import Expects
 from agent.domain.speech import Channel, spoken_time
-from agent.domain.state import Booking, Outreach, Stage
+from agent.domain.state import Booking, CardLink, Outreach, Stage
 from agent.engine import Incoming
 from agent.words import Words
 from medspa.common.v1.common_pb2 import Sealed
@@ -213,7 +213,8 @@ class BookingHandlers:
     async def deposit_notice(
         self, conn: asyncpg.Connection, envelope: Envelope, event: Message
     ) -> None:
-        """deposit.paid, .refunded, .forfeited, .credited: pass on what payments wrote."""
+        """deposit.paid, .refunded, .forfeited, .credited, .no_show_charged: pass on what
+        payments wrote."""
         conversation_id = getattr(event, "conversation_id", "")
         if not event.HasField("notice"):
             return
@@ -222,6 +223,89 @@ class BookingHandlers:
             return
         spa, conversation = found
         await self._forward(conn, spa, conversation, event.notice, f"notice-{envelope.id}")
+
+    async def card_requested(
+        self, conn: asyncpg.Connection, envelope: Envelope, event: Message
+    ) -> None:
+        """deposit.card_requested: a link to save a card for the no-show fee. Texted now when
+        nothing is waiting on the patient's answer, otherwise kept for the reply that settles
+        the exchange (`Conversations.continue_turn`), so it never lands between a question
+        and its answer. Once per deposit, whatever the delivery."""
+        assert isinstance(event, deposit_pb2.CardOnFileRequested)
+        found = await self._load(conn, envelope, event.conversation_id)
+        if found is None:
+            return
+        spa, conversation = found
+        state, key, now = conversation.state, event.deposit_id or envelope.id, self._clock()
+        pending = state.card_link
+        if key in state.card_links_sent or (pending is not None and pending.deposit_id == key):
+            return
+        mine = state.booking
+        if (
+            mine is not None
+            and mine.appointment_id == event.appointment_id
+            and mine.status in ("cancelled", "expired")
+        ):
+            # Payments closes the link of a hold let go; nothing to ask for.
+            return
+        expires = event.expires_at.ToDatetime(tzinfo=UTC) if event.HasField("expires_at") else None
+        if event.HasField("notice"):
+            text = self._cipher.open(event.notice, Purpose.SMS_BODY)
+        else:
+            text = self._words.say(
+                "card_link",
+                fee=event.no_show_fee.amount_minor,
+                url=event.payment_url,
+                until=spoken_time(expires, spa.tz, now) if expires else "",
+                terms=event.terms,
+            )
+        link = CardLink(key, event.appointment_id, text, expires)
+        if await self._shadow(conn, spa):
+            await self._draft(conn, spa, conversation, link)
+        elif state.channel == "voice":
+            # A text does not interrupt a call: sent now, and the next spoken reply says so.
+            await self._send_link(conn, spa, conversation, event, link)
+            state.card_link_to_mention = True
+        elif state.settled:
+            await self._send_link(conn, spa, conversation, event, link)
+        else:
+            state.card_link = link
+            log.info("card link kept for a calm moment", extra={"deposit_id": key})
+        await self._store.save(conn, conversation, now)
+
+    async def _send_link(
+        self,
+        conn: asyncpg.Connection,
+        spa: SpaConfig,
+        conversation: Conversation,
+        event: deposit_pb2.CardOnFileRequested,
+        link: CardLink,
+    ) -> None:
+        command_id = f"card-{link.deposit_id}"
+        if event.HasField("notice"):
+            await self._forward(conn, spa, conversation, event.notice, command_id)
+        else:
+            await self._text(conn, spa, conversation, link.text, command_id)
+        conversation.state.card_links_sent.append(link.deposit_id)
+
+    async def _draft(
+        self, conn: asyncpg.Connection, spa: SpaConfig, conversation: Conversation, link: CardLink
+    ) -> None:
+        """Shadow autonomy sends nothing: the link is a draft for staff, as every reply is."""
+        now, draft = self._clock(), f"draft-card-{link.deposit_id}"
+        await self._conversations.record_turn(
+            conn, spa.id, conversation,
+            TurnRecord("agent", "sms", link.text, now, intent="card_link", draft_id=draft),
+        )  # fmt: skip
+        await self._events.draft(
+            conn, spa.id, str(conversation.id), conversation.phone, link.text, Channel.SMS,
+            "card_link", now, draft,
+        )  # fmt: skip
+        conversation.state.card_links_sent.append(link.deposit_id)
+
+    async def _shadow(self, conn: asyncpg.Connection, spa: SpaConfig) -> bool:
+        chosen = await self._conversations.records.autonomy(conn, spa.id)
+        return (chosen or spa.policies.agent_autonomy) is AgentAutonomy.SHADOW
 
     async def booking_changed(
         self, conn: asyncpg.Connection, envelope: Envelope, event: Message
@@ -306,8 +390,7 @@ class BookingHandlers:
         state = conversation.state
         if state.awaiting is not None or state.with_staff:
             return False
-        chosen = await self._conversations.records.autonomy(conn, spa.id)
-        if (chosen or spa.policies.agent_autonomy) is AgentAutonomy.SHADOW:
+        if await self._shadow(conn, spa):
             return False
         patient = await self._store.patient(conn, spa.id, conversation.phone)
         return not (patient and patient.marketing_asked)

@@ -21,7 +21,14 @@ from medspa_kit.consumer import Consumer, OrderKey
 from medspa_kit.crypto import FieldCipher, KeyringError, Purpose
 from medspa_kit.envelope import Envelope
 
-DEPOSIT_NOTICES = ("deposit.paid", "deposit.refunded", "deposit.forfeited", "deposit.credited")
+# deposit.charge_failed and deposit.refund_failed are for staff (the console), not the patient.
+DEPOSIT_NOTICES = (
+    "deposit.paid",
+    "deposit.refunded",
+    "deposit.forfeited",
+    "deposit.credited",
+    "deposit.no_show_charged",
+)
 BOOKING_CHANGES = ("booking.held", "booking.confirmed", "booking.cancelled", "booking.rescheduled")
 
 
@@ -60,6 +67,7 @@ class Subscriptions:
         booking, staff = self.booking, self.staff
         consumer.register("evt", "deposit.requested", booking.deposit_requested)
         consumer.register("evt", "deposit.expired", booking.deposit_expired)
+        consumer.register("evt", "deposit.card_requested", booking.card_requested)
         for name in DEPOSIT_NOTICES:
             consumer.register("evt", name, booking.deposit_notice)
         for name in BOOKING_CHANGES:

@@ -15,13 +15,11 @@ from agent.domain.intents import Intent
 from agent.domain.outreach import Answer, Answered, Expects, answerable, read_reply
 from agent.domain.questions import looks_like_question
 from agent.domain.speech import Channel, spoken_list
-from agent.domain.state import Stage
+from agent.domain.state import CALM
 from agent.domain.text import tokens, yes_or_no
 
 MARKETING = "marketing_consent"
 MARKETING_ASK = "marketing.ask"
-# Stages with no question of the conversation's own waiting for an answer.
-CALM = frozenset({Stage.START, Stage.BOOKED, Stage.HELD})
 
 
 def may_ask_marketing(turn: Turn, reply: Reply, asked_before: bool) -> bool:

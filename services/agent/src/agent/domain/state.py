@@ -145,6 +145,31 @@ class Outreach:
 
 
 @dataclass
+class CardLink:
+    """Payments' link to save a card for the no-show fee, waiting for a calm moment to be
+    texted (never right after a question the agent is waiting on)."""
+
+    deposit_id: str
+    appointment_id: str
+    text: str
+    expires_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        raw = asdict(self)
+        raw["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
+        return raw
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> CardLink:
+        expires = raw.get("expires_at")
+        return cls(**{**raw, "expires_at": datetime.fromisoformat(expires) if expires else None})
+
+
+# Stages with no question of the conversation's own waiting for an answer.
+CALM = frozenset({Stage.START, Stage.BOOKED, Stage.HELD})
+
+
+@dataclass
 class State:
     stage: Stage = Stage.START
     # "book" or "reschedule": what the offered slots are for.
@@ -184,6 +209,11 @@ class State:
     llm_history: list[dict[str, str]] = field(default_factory=list)
     # The latest thing the spa sent on its own that asks for an answer (a reminder, an offer).
     outreach: Outreach | None = None
+    # A card-on-file link not yet texted, and the deposits whose link was (never twice).
+    card_link: CardLink | None = None
+    card_links_sent: list[str] = field(default_factory=list)
+    # The link was texted during a call: the next spoken reply says so.
+    card_link_to_mention: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -217,6 +247,9 @@ class State:
             "channel": self.channel,
             "llm_history": self.llm_history,
             "outreach": self.outreach.to_dict() if self.outreach else None,
+            "card_link": self.card_link.to_dict() if self.card_link else None,
+            "card_links_sent": self.card_links_sent,
+            "card_link_to_mention": self.card_link_to_mention,
         }
 
     @classmethod
@@ -257,12 +290,27 @@ class State:
             channel=raw.get("channel", "sms"),
             llm_history=list(raw.get("llm_history", ())),
             outreach=Outreach.from_dict(raw["outreach"]) if raw.get("outreach") else None,
+            card_link=CardLink.from_dict(raw["card_link"]) if raw.get("card_link") else None,
+            card_links_sent=list(raw.get("card_links_sent", ())),
+            card_link_to_mention=bool(raw.get("card_link_to_mention")),
         )
 
     @property
     def with_staff(self) -> bool:
         """Staff have this conversation: the agent stays quiet until they hand it back."""
         return self.handoff is not None or self.paused
+
+    @property
+    def settled(self) -> bool:
+        """Nothing asked and unanswered, and the agent answering: a text of the spa's own
+        (a link) can go now without landing between a question and its answer."""
+        fresh_outreach = self.outreach is not None and self.outreach.fresh
+        return (
+            self.awaiting is None
+            and self.stage in CALM
+            and not self.with_staff
+            and not fresh_outreach
+        )
 
     def reset_booking_flow(self) -> None:
         """Forget a booking in progress (not a booking already made)."""
