@@ -9,6 +9,7 @@ import nats
 import pytest
 from harness import Harness
 
+from medspa.events.v1 import deposit_pb2
 from medspa.voice.v1 import voice_pb2
 from medspa_kit.crypto import Purpose
 from medspa_kit.envelope import voice_turn_subject
@@ -149,3 +150,28 @@ async def test_a_garbled_request_gets_an_apology(wired) -> None:
     msg = await nc.request(voice_turn_subject(namespace, SPA), b"\xff\xfe not protobuf", timeout=10)
     reply = voice_pb2.VoiceTurnReply.FromString(msg.data)
     assert reply.HasField("say")
+
+
+async def test_a_card_link_during_a_call_is_texted_and_the_next_reply_says_so(wired, phone) -> None:
+    harness = wired[0]
+    call = Call(wired, phone)
+    await call.say()
+    await call.say("i want a hydrafacial thursday afternoon")
+    await call.say("the second one")
+    await call.say("its maria lopez")
+    booked, _ = await call.say("yes please")
+    assert "booked" in booked
+    [appt] = [a for a in harness.calendar.booked.values() if a.status == "confirmed"]
+    notice = "Save a card for your HydraFacial: https://pay.example/voice-card"
+    event = deposit_pb2.CardOnFileRequested(
+        spa_id=SPA, deposit_id=f"card-{appt.id}", appointment_id=appt.id,
+        conversation_id=await harness.conversation_id(phone),
+        notice=harness.cipher.seal(notice, Purpose.SMS_BODY),
+    )  # fmt: skip
+    await harness.deliver(harness.booking.card_requested, event)
+    assert (await harness.replies(phone))[-1] == notice
+    next_reply, _ = await call.say("what's your address")
+    assert "texted you a link" in next_reply and speakable(next_reply)
+    again, _ = await call.say("thanks")
+    assert "texted you a link" not in again
+    assert (await harness.replies(phone)).count(notice) == 1
