@@ -70,7 +70,13 @@ async def serve(settings: AgentSettings) -> None:
             extra={"texts_at_once": texts_at_once, "pool": settings.database_pool_max},
         )
         voice = VoiceResponder(runtime.pool, conversations, words, runtime.cipher, runtime.spas)
-        await voice.subscribe(runtime.nc, settings.bus_namespace, settings.voice_queue)
+        await voice.subscribe(
+            runtime.nc,
+            settings.bus_namespace,
+            settings.voice_queue,
+            at_once=settings.voice_turns_at_once,
+        )
+        runtime.closers.append(voice.drain)
         sweeper = IdleSweeper(
             runtime.pool,
             conversations,

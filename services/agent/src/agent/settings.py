@@ -76,6 +76,9 @@ class AgentSettings(CommonSettings):
 
     # Voice turns arrive on <namespace>.rpc.<spa_id>.voice.turn; replicas share them.
     voice_queue: str = "agent-voice"
+    # Callers' turns answered at once per replica; each waits for a pool connection, and
+    # telephony plays a filler if the answer is later than its deadline.
+    voice_turns_at_once: int = Field(8, ge=1, le=64)
 
     # Patients' texts handled at once per replica (one patient's texts still one at a time).
     # Unset: the pool less what the rest of the agent keeps busy (RESERVED_CONNECTIONS).

@@ -9,6 +9,7 @@ waits for the first and gets the same reply.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -57,9 +58,32 @@ class VoiceResponder:
         self._cipher = cipher
         self._spas = spas
         self._clock = clock
+        self._in_flight: set[asyncio.Task[None]] = set()
 
-    async def subscribe(self, nc: NatsClient, namespace: str, queue: str) -> None:
-        await nc.subscribe(voice_turn_subject(namespace), queue=queue, cb=self._on_request)
+    async def subscribe(
+        self, nc: NatsClient, namespace: str, queue: str, *, at_once: int = 8
+    ) -> None:
+        """Answer up to `at_once` callers' turns side by side.
+
+        nats-py awaits a subscription's callback before it delivers the next message, so
+        answering inside the callback would queue every call behind every other. The
+        callback only waits for a free place and starts the turn; one conversation's
+        turns still run in order, behind its row lock.
+        """
+        places = asyncio.Semaphore(at_once)
+
+        async def on_request(msg: Msg) -> None:
+            await places.acquire()
+            task = asyncio.create_task(self._on_request(msg))
+            self._in_flight.add(task)
+            task.add_done_callback(lambda done: (self._in_flight.discard(done), places.release()))
+
+        await nc.subscribe(voice_turn_subject(namespace), queue=queue, cb=on_request)
+
+    async def drain(self) -> None:
+        """Let the turns in flight finish, so no caller waiting on one gets silence."""
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _on_request(self, msg: Msg) -> None:
         parent = propagate.extract(dict(msg.headers or {}))
