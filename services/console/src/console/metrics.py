@@ -9,12 +9,19 @@ from prometheus_client import Counter, Gauge, Histogram
 
 PRIORITIES = ("urgent", "high", "normal")
 KINDS = ("handoff", "draft", "callback")
+MONEY_KINDS = ("refund_failed", "fee_owed")
 
 HANDOFFS_OPEN = Gauge(
     "medspa_console_handoffs_open",
     "Handoffs waiting for staff: handed over and not yet claimed (sampled from the table;"
     " every replica reports the same spa-wide figure, so aggregate with max).",
     ["priority"],
+)
+PAYMENT_ISSUES_OPEN = Gauge(
+    "medspa_console_payment_issues_open",
+    "Refunds that did not reach the patient and no-show fees owed, not yet sorted out by staff"
+    " (sampled from the table, every spa; aggregate with max).",
+    ["kind"],
 )
 HANDOFF_RESPONSE_SECONDS = Histogram(
     "medspa_console_handoff_response_seconds",
@@ -45,3 +52,8 @@ def open_handoffs(counts: dict[str, int]) -> None:
     """Set the gauge for every priority, zero for those with nothing waiting."""
     for priority in PRIORITIES:
         HANDOFFS_OPEN.labels(priority).set(counts.get(priority, 0))
+
+
+def open_payment_issues(counts: dict[str, int]) -> None:
+    for kind in MONEY_KINDS:
+        PAYMENT_ISSUES_OPEN.labels(kind).set(counts.get(kind, 0))

@@ -41,6 +41,7 @@ BREACHES = (
 )
 # Every spa's handoffs nobody has claimed yet, for the gauge (a partial index keeps it cheap).
 OPEN_HANDOFFS = "SELECT priority, count(*) AS n FROM handoffs WHERE status = 'open' GROUP BY 1"
+OPEN_MONEY = "SELECT kind, count(*) AS n FROM money_issues WHERE status = 'open' GROUP BY 1"
 
 
 class DeadlineSweeper:
@@ -76,9 +77,11 @@ class DeadlineSweeper:
         return len(raised)
 
     async def measure(self) -> None:
-        """Set the open-handoffs gauge from the table."""
+        """Set the open-handoffs and open-payment-issues gauges from the tables."""
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(OPEN_HANDOFFS)
+            money = await conn.fetch(OPEN_MONEY)
+        metrics.open_payment_issues({r["kind"]: r["n"] for r in money})
         counts: dict[str, int] = {}
         for row in rows:
             name = RANK_NAME.get(row["priority"], "normal")

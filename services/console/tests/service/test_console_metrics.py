@@ -1,15 +1,20 @@
 """The console's own figures on /metrics: handoffs waiting by priority, the time from a
-handoff to a claim, and deadline breaches, each checked against what the tables say."""
+handoff to a claim, deadline breaches and payment issues open, each checked against what the
+tables say."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from console_harness import Console, eventually
+from console_harness import SPA, Console, eventually
 from prometheus_client.parser import text_string_to_metric_families
 from test_console_inbox import hand_off, phone
 
 from console.domain.roles import Role
-from medspa.events.v1 import conversation_pb2
+from console.metrics import MONEY_KINDS
+from medspa.common.v1 import common_pb2
+from medspa.events.v1 import conversation_pb2, deposit_pb2
 
 pytestmark = pytest.mark.integration
 
@@ -118,3 +123,33 @@ async def test_every_breach_is_counted_once_by_kind(console: Console) -> None:
         )
 
     await eventually(counted)
+
+
+async def test_payment_issues_open_follow_the_table(console: Console) -> None:
+    desk = await console.sign_in(Role.FRONT_DESK)
+    deposit_id = str(uuid.uuid4())
+    await console.publish(deposit_pb2.NoShowFeeFailed(
+        spa_id=SPA, deposit_id=deposit_id, appointment_id=str(uuid.uuid4()),
+        amount=common_pb2.Money(amount_minor=4000, currency="USD"), reason="no_card",
+    ))  # fmt: skip
+
+    async def stored() -> bool:
+        found = await console.rows("SELECT 1 FROM money_issues WHERE deposit_id = $1", deposit_id)
+        return bool(found)
+
+    async def gauge_matches_table() -> bool:
+        rows = await console.rows(
+            "SELECT kind, count(*) AS n FROM money_issues WHERE status = 'open' GROUP BY 1"
+        )
+        table = {r["kind"]: r["n"] for r in rows}
+        samples = await scrape(console)
+        gauge = "medspa_console_payment_issues_open"
+        return all(value(samples, gauge, kind=k) == table.get(k, 0) for k in MONEY_KINDS)
+
+    await eventually(stored)
+    await eventually(gauge_matches_table)
+    resolved = await desk.post(
+        f"/v1/payment-issues/fee-{deposit_id}/resolve", json={"resolution": "waived"}
+    )
+    assert resolved.status_code == 204
+    await eventually(gauge_matches_table)
