@@ -61,8 +61,8 @@ class MoneyIssues:
         return bool(row)
 
     async def issues(
-        self, conn: asyncpg.Connection, spa_id: str, status: str, limit: int, offset: int,
-        issue_id: str | None = None,
+        self, conn: asyncpg.Connection, spa_id: str, status: str | None, limit: int,
+        offset: int, issue_id: str | None = None,
     ) -> list[MoneyIssueView]:  # fmt: skip
         rows = await conn.fetch(
             "SELECT m.*, b.start_at, b.service_id, b.provider_id, b.patient_id, c.phone_enc"
