@@ -166,20 +166,47 @@ class Conversations:
             return
         if not state.settled:
             return
-        state.card_link = None
-        state.card_links_sent.append(pending.deposit_id)
         if voice:
-            command_id = f"card-{pending.deposit_id}"
-            await self.record_turn(
-                conn, spa.id, conversation,
-                TurnRecord("agent", "sms", pending.text, incoming.now, ref=command_id),
-            )  # fmt: skip
-            await self.events.text(
-                conn, spa.id, str(conversation.id), phone, pending.text, command_id, "deposit"
-            )
+            await self.send_card_link(conn, spa, conversation, incoming.now, phone)
             outcome.reply = f"{outcome.reply} {mention}"
         else:
+            state.card_link = None
+            state.card_links_sent.append(pending.deposit_id)
             outcome.reply = f"{outcome.reply}\n\n{pending.text}"
+
+    async def send_card_link(
+        self,
+        conn: asyncpg.Connection,
+        spa: SpaConfig,
+        conversation: Conversation,
+        now: datetime,
+        phone: str = "",
+    ) -> bool:
+        """Text the kept card link as a message of its own; False when it is no longer worth
+        sending (expired, or its booking let go)."""
+        state = conversation.state
+        pending, mine = state.card_link, state.booking
+        if pending is None:
+            return False
+        state.card_link = None
+        let_go = (
+            mine is not None
+            and mine.appointment_id == pending.appointment_id
+            and mine.status in ("cancelled", "expired")
+        )
+        if let_go or (pending.expires_at is not None and pending.expires_at <= now):
+            return False
+        state.card_links_sent.append(pending.deposit_id)
+        command_id = f"card-{pending.deposit_id}"
+        await self.record_turn(
+            conn, spa.id, conversation,
+            TurnRecord("agent", "sms", pending.text, now, ref=command_id),
+        )  # fmt: skip
+        await self.events.text(
+            conn, spa.id, str(conversation.id), phone or conversation.phone, pending.text,
+            command_id, "deposit",
+        )  # fmt: skip
+        return True
 
     @staticmethod
     def _reply_turn(incoming: Incoming, outcome: Outcome) -> TurnRecord:

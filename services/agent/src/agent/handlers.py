@@ -259,7 +259,7 @@ class BookingHandlers:
                 until=spoken_time(expires, spa.tz, now) if expires else "",
                 terms=event.terms,
             )
-        link = CardLink(key, event.appointment_id, text, expires)
+        link = CardLink(key, event.appointment_id, text, expires, kept_at=now)
         if await self._shadow(conn, spa):
             await self._draft(conn, spa, conversation, link)
         elif state.channel == "voice":

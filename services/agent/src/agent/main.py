@@ -18,7 +18,7 @@ from agent.handlers import BookingHandlers, OutreachSentHandler, SmsReceivedHand
 from agent.settings import AgentSettings, BrainKind
 from agent.staff import StaffHandlers
 from agent.subscriptions import Subscriptions
-from agent.sweeper import ConsentRetry, IdleSweeper
+from agent.sweeper import CardLinkSweeper, ConsentRetry, IdleSweeper
 from agent.voice import VoiceResponder
 from agent.words import Words
 from medspa_kit.catalog import Catalog
@@ -85,6 +85,14 @@ async def serve(settings: AgentSettings) -> None:
             every_s=settings.sweep_every_s,
         )
         runtime.tasks.append(sweeper.run(runtime.stop))
+        card_links = CardLinkSweeper(
+            runtime.pool,
+            conversations,
+            runtime.spas,
+            quiet_minutes=settings.card_link_quiet_minutes,
+            every_s=settings.sweep_every_s,
+        )
+        runtime.tasks.append(card_links.run(runtime.stop))
         consents = ConsentRetry(runtime.pool, records, calendar, every_s=settings.sweep_every_s)
         runtime.tasks.append(consents.run(runtime.stop))
 

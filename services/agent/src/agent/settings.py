@@ -63,6 +63,8 @@ class AgentSettings(CommonSettings):
     # A conversation quiet this long is closed and summarised; the next message starts a new one.
     thread_idle_hours: int = 72
     sweep_every_s: float = 60.0
+    # A card link kept past an unanswered question is texted on its own after this much quiet.
+    card_link_quiet_minutes: int = 15
 
     brain: BrainKind = BrainKind.RULES
     # Any OpenAI-compatible endpoint: https://api.openai.com/v1, a vLLM or Ollama server ...

@@ -1,6 +1,7 @@
 """Background work every replica runs: closing conversations that have gone quiet (and
-saying how they ended, conversation.summarized), and sending the scheduler the marketing
-answers it did not take during the turn.
+saying how they ended, conversation.summarized), sending the scheduler the marketing
+answers it did not take during the turn, and texting card links kept past a question the
+patient never answered.
 
 `FOR UPDATE SKIP LOCKED` gives each row to exactly one replica.
 """
@@ -66,6 +67,61 @@ class IdleSweeper:
                     continue
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("idle sweep failed, will retry", extra={"error": type(exc).__name__})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self._every_s)
+
+
+class CardLinkSweeper:
+    """A card link kept for the answer to a question, when no answer comes: after `quiet` of
+    silence the exchange is over, and the link (needed before the visit) goes on its own.
+    Staff holding the conversation keep it waiting until they hand it back."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        conversations: Conversations,
+        spas: SpaDirectory,
+        *,
+        quiet_minutes: int,
+        every_s: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._pool = pool
+        self._conversations = conversations
+        self._spas = spas
+        self._quiet = timedelta(minutes=quiet_minutes)
+        self._every_s = every_s
+        self._clock = clock
+
+    async def sweep_once(self) -> int:
+        """One batch of waiting links; returns how many were texted."""
+        now, store, sent = self._clock(), self._conversations.store, 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            for spa_id, conversation_id in await store.waiting_card_links(
+                conn, now - self._quiet, BATCH
+            ):
+                try:
+                    spa = self._spas.get(spa_id)
+                except UnknownSpa:
+                    continue
+                conversation = await store.by_id(conn, spa_id, conversation_id)
+                if conversation is None or conversation.state.with_staff:
+                    continue
+                sent += await self._conversations.send_card_link(conn, spa, conversation, now)
+                # Not the patient's activity: the idle clock keeps running from their last word.
+                await store.save(conn, conversation, conversation.last_activity_at)
+        if sent:
+            log.info("kept card links texted", extra={"count": sent})
+        return sent
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.sweep_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning(
+                    "card link sweep failed, will retry", extra={"error": type(exc).__name__}
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self._every_s)
 

@@ -16,6 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from harness import SPA, Harness
 
 from agent.subscriptions import Subscriptions
+from agent.sweeper import CardLinkSweeper
 from medspa.common.v1.common_pb2 import Money
 from medspa.events.v1 import deposit_pb2
 from medspa_kit.consumer import Consumer
@@ -97,6 +98,33 @@ async def test_with_nothing_asked_the_link_follows_at_once_worded_from_the_catal
         if c.command_id == f"card-{event.deposit_id}"
     ]
     assert command.conversation_id == cid
+
+
+async def test_a_link_kept_for_an_answer_that_never_comes_goes_on_its_own_after_a_quiet_spell(
+    harness: Harness, phone: str
+) -> None:
+    appointment_id, cid = await booked_hydrafacial(harness, phone)
+    await harness.deliver(harness.booking.card_requested, card_event(harness, appointment_id, cid))
+    sweeper = CardLinkSweeper(
+        harness.pool,
+        harness.conversations,
+        harness.spas,
+        quiet_minutes=15,
+        every_s=60,
+        clock=harness.clock,
+    )
+    harness.clock.advance(minutes=10)
+    await sweeper.sweep_once()
+    assert ASKED in (await harness.replies(phone))[-1]
+    harness.clock.advance(minutes=6)
+    while await sweeper.sweep_once():
+        continue
+    assert (await harness.replies(phone))[-1] == NOTICE
+    await sweeper.sweep_once()
+    # The late answer is still read as the answer, and the link is not sent again.
+    late = await harness.text(phone, "no")
+    assert late == "No problem, we'll only text you about your appointments."
+    assert (await harness.replies(phone)).count(NOTICE) == 1
 
 
 async def test_a_link_for_a_booking_let_go_meanwhile_is_not_sent(

@@ -165,6 +165,20 @@ class ConversationStore:
         await self._audit(conn, spa_id, "conversation.read", str(key), ["state", "phone"])
         return self._conversation(row, phone)
 
+    async def waiting_card_links(
+        self, conn: asyncpg.Connection, quiet_since: datetime, limit: int
+    ) -> list[tuple[str, str]]:
+        """(spa, conversation) whose kept card link and last word are both older than
+        `quiet_since`, locked for this replica (`SKIP LOCKED`)."""
+        rows = await conn.fetch(
+            "SELECT id, spa_id FROM conversations WHERE status = 'open'"
+            " AND card_link_kept_at <= $1 AND last_activity_at <= $1"
+            " ORDER BY card_link_kept_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+            quiet_since,
+            limit,
+        )
+        return [(r["spa_id"], str(r["id"])) for r in rows]
+
     async def add_turn(
         self,
         conn: asyncpg.Connection,
@@ -221,12 +235,14 @@ class ConversationStore:
         state = conversation.state
         await conn.execute(
             "UPDATE conversations SET state_enc = $2, stage = $3, with_staff = $4,"
-            " last_activity_at = greatest(last_activity_at, $5), updated_at = now() WHERE id = $1",
+            " last_activity_at = greatest(last_activity_at, $5), card_link_kept_at = $6,"
+            " updated_at = now() WHERE id = $1",
             conversation.id,
             self._cipher.encrypt(json.dumps(state.to_dict()), STATE),
             state.stage.value,
             state.with_staff,
             now,
+            state.card_link.kept_at if state.card_link else None,
         )
         await self._audit(
             conn, conversation.spa_id, "conversation.write", str(conversation.id), ["state"]

@@ -153,16 +153,22 @@ class CardLink:
     appointment_id: str
     text: str
     expires_at: datetime | None = None
+    kept_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         raw = asdict(self)
-        raw["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
+        for name in ("expires_at", "kept_at"):
+            moment = raw[name]
+            raw[name] = moment.isoformat() if moment else None
         return raw
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> CardLink:
-        expires = raw.get("expires_at")
-        return cls(**{**raw, "expires_at": datetime.fromisoformat(expires) if expires else None})
+        moments = {
+            name: datetime.fromisoformat(raw[name]) if raw.get(name) else None
+            for name in ("expires_at", "kept_at")
+        }
+        return cls(**{**raw, **moments})
 
 
 # Stages with no question of the conversation's own waiting for an answer.
