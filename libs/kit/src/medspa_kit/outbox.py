@@ -145,6 +145,9 @@ class OutboxRelay:
                     # Without the wake-up connection the relay still polls; it keeps
                     # trying to get one, so pressure on PostgreSQL never stops publishing.
                     listener = await self._listen()
+                # Cleared before the read, so a commit that lands while this batch is
+                # published still wakes the wait below.
+                self._wake.clear()
                 try:
                     published = await self.publish_pending()
                 except _TRANSIENT as exc:
@@ -154,8 +157,9 @@ class OutboxRelay:
                         extra={"error": type(exc).__name__},
                     )
                     published = 0
-                if published == 0:
-                    self._wake.clear()
+                # A full batch may have more behind it; anything less emptied the outbox,
+                # so wait for the next commit's wake-up rather than poll again at once.
+                if published < self._batch_size:
                     await _wait_either(stop, self._wake, self._idle_poll_s)
         finally:
             if listener is not None:

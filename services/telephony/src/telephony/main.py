@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 
 from medspa_kit.catalog import Catalog
@@ -135,19 +134,6 @@ async def serve(settings: TelephonySettings) -> None:
     await run_service("telephony", settings, wire, port=settings.port, host=settings.host, app=app)
 
 
-def use_uvloop_if_installed() -> bool:
-    """uvloop's event loop when the package is installed: about a fifth less CPU per webhook
-    (with httptools, which uvicorn picks up by itself). Not a dependency yet; without it the
-    standard loop runs."""
-    try:
-        import uvloop  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return False
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    return True
-
-
 def main() -> None:
     settings = TelephonySettings()
-    use_uvloop_if_installed()
     main_entry(lambda: serve(settings))
