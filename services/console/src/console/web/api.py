@@ -228,7 +228,10 @@ async def list_payment_issues(
     return schemas.page([views.payment_issue(m, spa, retry) for m in found], limit, offset)
 
 
-@router.post("/payment-issues/{issue_id}/resolve", status_code=204)
+@router.post(
+    "/payment-issues/{issue_id}/resolve", status_code=204,
+    responses={404: {"description": "no such issue"}, 409: {"description": "already resolved"}},
+)  # fmt: skip
 async def resolve_payment_issue(
     request: Request, issue_id: PathId, body: schemas.PaymentIssueResolveIn,
     who: Principal = Api(Permission.CALLBACKS),
@@ -236,7 +239,12 @@ async def resolve_payment_issue(
     await money_desk.resolve(console_of(request), who, issue_id, body.resolution)
 
 
-@router.post("/payment-issues/{issue_id}/retry-refund", status_code=204)
+@router.post(
+    "/payment-issues/{issue_id}/retry-refund", status_code=204,
+    responses={404: {"description": "no such refund failure"},
+               409: {"description": "already resolved, or payments has no failed refund to retry"},
+               503: {"description": "payments not configured or not answering"}},
+)  # fmt: skip
 async def retry_refund(
     request: Request, issue_id: PathId, who: Principal = Api(Permission.CALLBACKS)
 ) -> None:
