@@ -154,14 +154,7 @@ class Conversations:
         pending = state.card_link
         if pending is None:
             return
-        mine = state.booking
-        lapsed = pending.expires_at is not None and pending.expires_at <= incoming.now
-        let_go = (
-            mine is not None
-            and mine.appointment_id == pending.appointment_id
-            and mine.status in ("cancelled", "expired")
-        )
-        if lapsed or let_go:
+        if state.card_link_stale(incoming.now):
             state.card_link = None
             return
         if not state.settled:
@@ -185,16 +178,9 @@ class Conversations:
         """Text the kept card link as a message of its own; False when it is no longer worth
         sending (expired, or its booking let go)."""
         state = conversation.state
-        pending, mine = state.card_link, state.booking
-        if pending is None:
-            return False
+        pending, stale = state.card_link, state.card_link_stale(now)
         state.card_link = None
-        let_go = (
-            mine is not None
-            and mine.appointment_id == pending.appointment_id
-            and mine.status in ("cancelled", "expired")
-        )
-        if let_go or (pending.expires_at is not None and pending.expires_at <= now):
+        if pending is None or stale:
             return False
         state.card_links_sent.append(pending.deposit_id)
         command_id = f"card-{pending.deposit_id}"

@@ -245,6 +245,9 @@ async def test_through_the_subscriptions_on_jetstream(
                 await asyncio.sleep(0.05)
     finally:
         await broker.stop()
+        # Its durables would otherwise stay bound to the session's streams, beside other tests'.
+        for durable in consumer.durables:
+            await js.delete_consumer(durable.stream, durable.name)
         await nc.close()
     replies = await harness.replies(phone)
     assert replies.count(NOTICE) == 1 and replies.count(fee_words) == 1

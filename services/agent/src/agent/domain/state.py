@@ -318,6 +318,19 @@ class State:
             and not fresh_outreach
         )
 
+    def card_link_stale(self, now: datetime) -> bool:
+        """The kept card link is past its expiry, or its booking was let go (payments closes
+        the link then)."""
+        link, mine = self.card_link, self.booking
+        if link is None:
+            return True
+        let_go = (
+            mine is not None
+            and mine.appointment_id == link.appointment_id
+            and mine.status in ("cancelled", "expired")
+        )
+        return let_go or (link.expires_at is not None and link.expires_at <= now)
+
     def reset_booking_flow(self) -> None:
         """Forget a booking in progress (not a booking already made)."""
         self.stage = Stage.START
