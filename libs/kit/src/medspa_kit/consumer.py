@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -43,28 +42,48 @@ REDELIVERY_DELAYS_S = (1.0, 2.0, 5.0, 15.0, 30.0)
 MAX_DELIVER = 20
 
 
-class _KeyedLocks:
-    """One FIFO lock per key, dropped when nobody holds or waits for it."""
+class _Lanes:
+    """Runs up to `width` messages at once; messages with the same key run one after
+    another, in the order they were started.
 
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+    `start` is called by the subscription for one message after another, in the order
+    the stream delivered them, and waits for a free place (so the subscription pulls no
+    faster than the work goes). Each message with a key waits for the one started
+    before it with that key, so one thread's order is the stream's order.
+    """
 
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+    def __init__(self, width: int) -> None:
+        self._places = asyncio.Semaphore(width)
+        self._tails: dict[str, asyncio.Task[None]] = {}
+        self._running: set[asyncio.Task[None]] = set()
 
-    def __len__(self) -> int:
-        return len(self._locks)
+    async def start(self, key: str | None, work: Callable[[], Awaitable[None]]) -> None:
+        await self._places.acquire()
+        before = self._tails.get(key) if key is not None else None
+        task = asyncio.create_task(self._run(before, work))
+        self._running.add(task)
+        if key is not None:
+            self._tails[key] = task
+        task.add_done_callback(lambda done: self._finished(key, done))
+
+    @staticmethod
+    async def _run(before: asyncio.Task[None] | None, work: Callable[[], Awaitable[None]]) -> None:
+        if before is not None:
+            # Only its turn matters here; its outcome is its own.
+            await asyncio.wait([before])
+        await work()
+
+    def _finished(self, key: str | None, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._places.release()
+        if key is not None and self._tails.get(key) is task:
+            del self._tails[key]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("message handling crashed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,7 @@ class Consumer:
     namespace: str
     service: str
     durables: list[Durable] = field(default_factory=list)
+    _lanes: list[_Lanes] = field(default_factory=list)
 
     def register(
         self,
@@ -95,7 +115,7 @@ class Consumer:
 
         `concurrency` messages are handled at once (each holds a database
         connection while it runs, so keep it under the pool size); messages
-        with the same `order_key` are handled one at a time, in arrival order.
+        with the same `order_key` are handled one at a time, in stream order.
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -105,23 +125,32 @@ class Consumer:
         stream = JStream(stream_name, declare=False)
         subject = subject_filter(self.namespace, kind, name)
         self.durables.append(Durable(stream_name, durable))
-        locks = _KeyedLocks() if order_key is not None else None
+        lanes = _Lanes(concurrency) if concurrency > 1 or order_key is not None else None
+        if lanes is not None:
+            self._lanes.append(lanes)
 
         async def on_message(msg: NatsMessage) -> None:
-            await self._handle(durable, handler, msg, order_key, locks)
+            await self._handle(durable, handler, msg, order_key, lanes)
 
         self.broker.subscriber(
             subject,
             stream=stream,
             durable=durable,
-            pull_sub=PullSub(batch_size=max(16, concurrency), timeout=1.0),
+            # faststream hands a fetched batch to the handler all at once, in no set order;
+            # lanes are fed one message per fetch so they see the stream's order. The work
+            # still runs side by side: the handler returns as soon as a message is queued.
+            pull_sub=PullSub(batch_size=1 if lanes is not None else 16, timeout=1.0),
             # Room for the whole in-flight window, so held messages are not redelivered.
             config=ConsumerConfig(
                 ack_wait=30, max_deliver=MAX_DELIVER, max_ack_pending=max(1000, concurrency * 4)
             ),
             ack_policy=AckPolicy.MANUAL,
-            max_workers=concurrency,
         )(on_message)
+
+    async def drain(self) -> None:
+        """Let messages in flight finish (and be acked) before the service stops."""
+        for lanes in self._lanes:
+            await lanes.drain()
 
     async def _handle(
         self,
@@ -129,7 +158,7 @@ class Consumer:
         handler: Handler,
         msg: NatsMessage,
         order_key: OrderKey | None = None,
-        locks: _KeyedLocks | None = None,
+        lanes: _Lanes | None = None,
     ) -> None:
         raw = msg.raw_message
         headers = dict(raw.headers or {})
@@ -142,14 +171,21 @@ class Consumer:
             EVENTS_HANDLED.labels(durable, "unknown", "dropped").inc()
             await raw.term()
             return
-        if order_key is None or locks is None:
+        if lanes is None:
             await self._process(durable, handler, raw, envelope, message, started)
             return
-        # faststream starts a task per message in stream order and each reaches this
-        # line through the same steps, so one thread's messages queue on its lock in
-        # the order the stream gave them.
-        async with locks.hold(order_key(envelope, message)):
-            await self._process(durable, handler, raw, envelope, message, started)
+        try:
+            key = order_key(envelope, message) if order_key is not None else None
+        except Exception:
+            log.exception(
+                "no order key for a message; will be redelivered", extra={"event": envelope.name}
+            )
+            EVENTS_HANDLED.labels(durable, envelope.name, "failed").inc()
+            await raw.nak(delay=REDELIVERY_DELAYS_S[-1])
+            return
+        await lanes.start(
+            key, lambda: self._process(durable, handler, raw, envelope, message, started)
+        )
 
     async def _process(
         self,

@@ -196,6 +196,8 @@ async def run_service(
         await wire(runtime)
         await broker.start()
         resources.append(broker.stop)
+        # Closed in reverse: messages in flight finish and are acked before the broker stops.
+        resources.append(runtime.consumer.drain)
         health.add_check("postgres", lambda: _pg_ok(pool))
         health.add_check("nats", lambda: _nats_ok(nc))
         relay = OutboxRelay(pool, js)
