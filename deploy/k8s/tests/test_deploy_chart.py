@@ -21,7 +21,13 @@ SERVICES = ("telephony", "agent", "scheduler", "payments", "outreach", "console"
 # conversation; payments to hold a late payment's slot again, per its settings.py), and only
 # Twilio's webhooks, Stripe's webhook, the patients' payment pages and the staff console come
 # in from outside.
-DIRECT_CALLS = {("agent", "scheduler", 50051), ("payments", "scheduler", 50051)}
+# The architecture page: calendar reads and holds are gRPC; everything else is NATS.
+DIRECT_CALLS = {
+    ("agent", "scheduler", 50051),
+    ("payments", "scheduler", 50051),
+    ("outreach", "scheduler", 50051),
+    ("console", "scheduler", 50051),
+}
 # The webhooks and payment pages by prefix; the console by the paths it serves (below).
 WEBHOOK_PATHS = {("telephony", "/twilio"), ("payments", "/stripe"), ("payments", "/pay")}
 PUBLIC = {"telephony", "payments", "console"}

@@ -59,6 +59,7 @@ OWN = {
         "medspa_console_handoffs_open": ("gauge", {"priority"}),
         "medspa_console_handoff_response_seconds": ("histogram", {"priority"}),
         "medspa_console_deadline_breaches_total": ("counter", {"kind"}),
+        "medspa_console_payment_issues_open": ("gauge", {"kind"}),
     },
 }
 METRICS: dict[str, tuple[str, set[str]]] = {
@@ -195,7 +196,9 @@ def test_dashboard_covers_the_figures_that_matter() -> None:
 def test_the_agreed_names_are_what_the_code_registers(service: str) -> None:
     """Where a service's metrics module exists, it registers each agreed name with its type
     and labels; the kit's and the console's are exactly the agreed ones."""
-    module_name = "medspa_kit.metrics" if service == "kit" else f"{service}.metrics"
+    module_name = {"kit": "medspa_kit.metrics", "scheduler": "scheduler.adapters.metrics"}.get(
+        service, f"{service}.metrics"
+    )
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:

@@ -9,7 +9,8 @@ telephony agent scheduler payments outreach console
 {{/*
 Who may call whom inside the cluster. Everything else between the services travels over
 NATS. `calls`: the scheduler's gRPC CalendarService (the agent inside a live conversation;
-payments to hold a late payment's slot again). `public`: path prefixes the ingress routes to
+payments to hold a late payment's slot again; outreach for contacts, consent and offers; the
+console for its calendar and waitlist). `public`: path prefixes the ingress routes to
 the service (Twilio's webhooks; Stripe's webhook and the patient's payment pages; the console's
 pages and API), `publicExact`: exact paths. Never a prefix of `/`: the console serves the kit's
 /metrics, /healthz and /readyz on the same port, and those stay inside the cluster.
@@ -23,11 +24,13 @@ scheduler: {}
 payments:
   public: [/stripe, /pay]
   calls: [scheduler]
-outreach: {}
+outreach:
+  calls: [scheduler]
 console:
+  calls: [scheduler]
   # One prefix per first path segment the console serves (console.web.app.ROUTERS, /static
   # and /v1/openapi.json; deploy/k8s/tests checks the two agree), and its home page.
-  public: [/v1, /static, /login, /logout, /auth, /inbox, /handoffs, /drafts, /callbacks, /alerts, /events, /calendar, /conversations, /review, /report, /settings, /accounts, /tokens, /audit]
+  public: [/v1, /static, /login, /logout, /auth, /inbox, /handoffs, /drafts, /callbacks, /payment-issues, /alerts, /events, /calendar, /conversations, /review, /report, /settings, /accounts, /tokens, /audit]
   publicExact: [/]
 {{- end }}
 
