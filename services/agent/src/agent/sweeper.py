@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -24,6 +24,29 @@ from spa_config import SpaDirectory, UnknownSpa
 
 log = logging.getLogger(__name__)
 BATCH = 50
+_TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+async def every(
+    stop: asyncio.Event,
+    seconds: float,
+    sweep: Callable[[], Awaitable[object]],
+    what: str,
+    *,
+    full: int | None = None,
+) -> None:
+    """Run `sweep` every `seconds` until `stop` (again at once while it returns a `full`
+    batch); PostgreSQL away is retried at the next tick, not fatal."""
+    while not stop.is_set():
+        try:
+            while await sweep() == full and full is not None:
+                continue
+        except _TRANSIENT as exc:
+            log.warning(
+                "sweep failed, will retry", extra={"sweep": what, "error": type(exc).__name__}
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 class IdleSweeper:
@@ -61,14 +84,7 @@ class IdleSweeper:
         return len(closed)
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                while await self.sweep_once() == BATCH:
-                    continue
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("idle sweep failed, will retry", extra={"error": type(exc).__name__})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._every_s)
+        await every(stop, self._every_s, self.sweep_once, "idle sweep", full=BATCH)
 
 
 class CardLinkSweeper:
@@ -115,15 +131,7 @@ class CardLinkSweeper:
         return sent
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.sweep_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning(
-                    "card link sweep failed, will retry", extra={"error": type(exc).__name__}
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._every_s)
+        await every(stop, self._every_s, self.sweep_once, "card link sweep")
 
 
 # Each try is a scheduler call made while the batch's rows are locked: keep batches small.
@@ -176,12 +184,4 @@ class ConsentRetry:
         return counts
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.retry_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning(
-                    "marketing answer retry failed, will retry", extra={"error": type(exc).__name__}
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._every_s)
+        await every(stop, self._every_s, self.retry_once, "marketing answer retry")
