@@ -256,3 +256,24 @@ async def test_deposits_and_agent_bookings_are_counted_with_their_money(console:
     after = await eventually(counted)
     assert after["deposits_collected_minor"] - before["deposits_collected_minor"] == 5000
     assert after["agent_booking_value_minor"] > before["agent_booking_value_minor"]
+
+
+async def test_a_late_confirmation_does_not_undo_a_no_show(console: Console) -> None:
+    """Each booking event has its own consumer, so a confirmation can arrive after the end."""
+    day = datetime(2028, 12, 5, 19, tzinfo=UTC)
+    booking = booking_pb2.Booking(
+        appointment_id=str(uuid.uuid4()), spa_id=SPA, service_id="botox", provider_id="sofia",
+        patient_id=str(uuid.uuid4()), start=stamp(day), end=stamp(day + timedelta(minutes=30)),
+    )  # fmt: skip
+    await console.publish(booking_pb2.BookingNoShow(booking=booking))
+    await eventually(lambda: _booked(console, booking.appointment_id))
+    await console.publish(booking_pb2.BookingConfirmed(booking=booking))
+
+    async def confirmation_handled() -> bool:
+        rows = await console.rows(
+            "SELECT confirmed_at FROM bookings WHERE appointment_id = $1", booking.appointment_id
+        )
+        return bool(rows) and rows[0]["confirmed_at"] is not None
+
+    await eventually(confirmation_handled)
+    assert await _booked(console, booking.appointment_id)

@@ -248,11 +248,17 @@ async def test_a_dispute_is_answered_with_what_the_patient_was_told(
     await eventually(disputed, "the dispute recorded")
     url = f"/internal/deposits/{row['id']}/evidence"
     assert (await stripe_payments.http.get(url)).status_code == 401
-    answer = await stripe_payments.http.get(
-        url, headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"}
-    )
-    assert answer.status_code == 200
-    evidence = answer.json()
+
+    async def evidence_with_what_was_told() -> dict | None:
+        # policy.told has its own consumer: it may be handled after the payment's events.
+        answer = await stripe_payments.http.get(
+            url, headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+        )
+        assert answer.status_code == 200
+        body = answer.json()
+        return body if body["policy_told"] else None
+
+    evidence = await eventually(evidence_with_what_was_told, "the policy told recorded")
     [told] = evidence["policy_told"]
     assert told["policy_version"] == "faq-cancel-v3"
     assert told["policy_text"] == "Cancel 48 hours ahead or the deposit is kept."

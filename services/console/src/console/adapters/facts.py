@@ -66,7 +66,14 @@ class Facts:
             "INSERT INTO bookings AS b (spa_id, appointment_id, service_id, provider_id,"
             " patient_id, conversation_id, start_at, status, held_at, currency)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-            " ON CONFLICT (spa_id, appointment_id) DO UPDATE SET status = EXCLUDED.status,"
+            # Each booking event has its own consumer, so they arrive in any order: a
+            # late held or confirmed never undoes an end (completed, no-show, cancelled),
+            # and a late held never undoes a confirmation.
+            " ON CONFLICT (spa_id, appointment_id) DO UPDATE SET status = CASE"
+            " WHEN b.status IN ('completed', 'no_show', 'cancelled')"
+            "  AND EXCLUDED.status IN ('held', 'confirmed', 'rescheduled') THEN b.status"
+            " WHEN b.status = 'confirmed' AND EXCLUDED.status = 'held' THEN b.status"
+            " ELSE EXCLUDED.status END,"
             " start_at = EXCLUDED.start_at, provider_id = EXCLUDED.provider_id,"
             " patient_id = CASE WHEN EXCLUDED.patient_id = '' THEN b.patient_id"
             " ELSE EXCLUDED.patient_id END,"
