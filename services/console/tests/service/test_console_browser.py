@@ -96,6 +96,11 @@ async def sign_in(page: Any, base: str, username: str, password: str) -> None:
     await page.wait_for_url(re.compile(r".*/(inbox|audit)$"))
 
 
+async def live_feed_open(page: Any) -> None:
+    """The page has its live feed: what is announced from now on reaches it."""
+    await page.wait_for_selector('body[data-live-state="open"]', state="attached")
+
+
 async def test_live_handoff_claimed_and_answered_from_the_inbox(system: Any, browser: Any) -> None:
     # localhost, not 127.0.0.1: browsers treat it as a secure context, so the console's
     # Secure __Host- session cookie works over plain HTTP in the test.
@@ -104,6 +109,7 @@ async def test_live_handoff_claimed_and_answered_from_the_inbox(system: Any, bro
     page = await context.new_page()
     await sign_in(page, base, MANAGER, MANAGER_PASSWORD)
     await page.wait_for_selector("#inbox-rows")
+    await live_feed_open(page)
 
     patient = f"+1415555{uuid.uuid4().int % 10000:04d}"
     async with httpx.AsyncClient(timeout=10) as http:
@@ -221,6 +227,7 @@ async def test_a_failed_refund_appears_live_on_callbacks_and_is_sorted_out(
     page = await context.new_page()
     await sign_in(page, base, username, PASSWORD)
     await page.goto(f"{base}/callbacks")
+    await live_feed_open(page)
     deposit_id = str(uuid.uuid4())
     # Published after the page is open: only the live feed can bring the row in.
     await console.publish(deposit_pb2.DepositRefundFailed(

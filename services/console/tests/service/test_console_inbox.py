@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from console_harness import SPA, Console, eventually, stamp
 
+from console.adapters.conversations import ConversationStore
 from console.domain.roles import Role
 from medspa.commands.v1 import commands_pb2
 from medspa.common.v1 import common_pb2
@@ -199,3 +200,30 @@ async def test_a_reply_without_a_handoff_pauses_the_assistant(console: Console) 
     pauses = [e for e in await console.outbox("conversation.paused")
               if e.conversation_id == conversation_id]  # fmt: skip
     assert [p.paused for p in pauses] == [True]
+
+
+async def test_a_text_and_its_conversation_taken_at_once_still_meet(console: Console) -> None:
+    """The console takes events concurrently: a patient's text committing while their
+    conversation's first event is being taken must still join it, whichever goes first."""
+    store = ConversationStore(console.cipher, timedelta(hours=24))
+    patient, conversation_id, sid = phone(), str(uuid.uuid4()), "SM" + uuid.uuid4().hex
+    now = console.clock.now()
+    async with console.pool.acquire() as texts, console.pool.acquire() as turns:
+        text_taken = texts.transaction()
+        await text_taken.start()
+        joined = await store.patient_text(texts, SPA, sid, patient, "Still open Friday?", now)
+        assert joined is None
+
+        async def conversation_arrives() -> None:
+            async with turns.transaction():
+                await store.touch(turns, SPA, conversation_id, now, phone=patient)
+
+        arriving = asyncio.create_task(conversation_arrives())
+        await asyncio.sleep(0.3)
+        # The conversation waits for the text's transaction instead of missing its row.
+        assert not arriving.done()
+        await text_taken.commit()
+        await asyncio.wait_for(arriving, 10)
+
+    [row] = await console.rows("SELECT conversation_id FROM turns WHERE message_ref = $1", sid)
+    assert str(row["conversation_id"]) == conversation_id

@@ -68,6 +68,8 @@ class ConversationStore:
     ) -> None:
         """Create or freshen a conversation; a phone, once known, gathers its stray texts."""
         index = self.phone_index(phone) if phone else None
+        if index is not None:
+            await _one_at_a_time(conn, spa_id, index)
         await conn.execute(
             "INSERT INTO conversations AS c (spa_id, id, phone_enc, phone_index, channel,"
             " patient_id, started_at, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
@@ -108,6 +110,7 @@ class ConversationStore:
     ) -> str | None:
         """Keep an inbound text; returns the conversation it joined, if one is known."""
         index = self.phone_index(phone)
+        await _one_at_a_time(conn, spa_id, index)
         conversation_id = await conn.fetchval(
             "SELECT id FROM conversations WHERE spa_id = $1 AND phone_index = $2 AND last_at > $3"
             " ORDER BY last_at DESC LIMIT 1",
@@ -326,3 +329,14 @@ class ConversationStore:
             ),
             patient_id=row["patient_id"],
         )
+
+
+async def _one_at_a_time(conn: asyncpg.Connection, spa_id: str, phone_index: bytes) -> None:
+    """Events about one phone are taken concurrently: a text looks for its conversation while
+    the conversation's first event looks for stray texts, and neither would see the other's
+    uncommitted row. Holding this lock to commit makes the later one see the earlier."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || encode($2, 'hex'), 0))",
+        spa_id,
+        phone_index,
+    )

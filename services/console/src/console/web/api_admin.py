@@ -280,6 +280,7 @@ async def live_events(console: Console, spa_id: str, stop: asyncio.Event) -> Asy
     async with console.hub.subscribe(spa_id) as queue:
         yield "retry: 3000\n\n"
         stopping = asyncio.ensure_future(stop.wait())
+        getting: asyncio.Future[dict[str, str]] | None = None
         try:
             while not stop.is_set():
                 # Whichever comes first: a notice, shutdown (so draining is not held up by
@@ -297,7 +298,10 @@ async def live_events(console: Console, spa_id: str, stop: asyncio.Event) -> Asy
                 body = json.dumps({"topic": notice["topic"], "id": notice["id"]})
                 yield f"event: {notice['topic']}\ndata: {body}\n\n"
         finally:
+            # A page that went away leaves its wait behind: end it with the stream.
             stopping.cancel()
+            if getting is not None:
+                getting.cancel()
 
 
 @router.get("/stream", tags=["inbox"], response_class=StreamingResponse)

@@ -50,6 +50,15 @@
     var url = document.body.dataset.live;
     if (!url || !window.EventSource) return;
     var source = new EventSource(url);
+    var body = document.body;
+    // The feed only tells of changes while it is connected: on reconnecting, every list is
+    // read again, so nothing raised during the gap stays hidden until a reload.
+    source.addEventListener("open", function () {
+      var reconnected = body.dataset.liveState === "closed";
+      body.dataset.liveState = "open";
+      if (reconnected) ["inbox-rows", "drafts", "alerts", "money"].forEach(refresh);
+    });
+    source.addEventListener("error", function () { body.dataset.liveState = "closed"; });
     ["handoff", "conversation"].forEach(function (topic) {
       source.addEventListener(topic, function () { refresh("inbox-rows"); });
     });
