@@ -1,5 +1,6 @@
 """The patient's phone: inbound texts become signed webhooks; the conversation is listable."""
 
+import asyncio
 import logging
 import socket
 from datetime import datetime
@@ -133,6 +134,43 @@ def test_conversation_is_listed_in_order_and_polled_with_after(
     newer = http.get("/sandbox/messages", params={"phone": PATIENT, "after": second}).json()
     assert [m["sid"] for m in newer] == [third, fourth]
     assert http.get("/sandbox/messages", params={"phone": PATIENT, "after": fourth}).json() == []
+
+
+async def test_a_long_poll_answers_when_the_reply_lands(
+    sandbox_url: str, http: httpx.Client, twilio: Client, telephony: Receiver
+) -> None:
+    asked = text(http, "Any openings Friday?").json()["sid"]
+    query = {"phone": PATIENT, "after": asked, "wait": 10}
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=15) as phone:
+        waiting = asyncio.create_task(phone.get("/sandbox/messages", params=query))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()
+        # Another patient's message does not answer this phone's poll.
+        await asyncio.to_thread(
+            twilio.messages.create, to="+15550100002", from_=SPA, body="Not for you"
+        )
+        await asyncio.sleep(0.2)
+        assert not waiting.done()
+        reply = await asyncio.to_thread(
+            twilio.messages.create, to=PATIENT, from_=SPA, body="Friday at 2?"
+        )
+        listed = (await asyncio.wait_for(waiting, 5)).json()
+    assert [(m["sid"], m["body"]) for m in listed] == [(reply.sid, "Friday at 2?")]
+
+
+def test_a_long_poll_with_nothing_new_answers_empty_when_its_wait_is_up(
+    http: httpx.Client, telephony: Receiver
+) -> None:
+    asked = text(http, "Hello?").json()["sid"]
+    query = {"phone": PATIENT, "after": asked, "wait": 0.3}
+    assert http.get("/sandbox/messages", params=query).json() == []
+    # Something already there answers at once, wait or not.
+    assert len(http.get("/sandbox/messages", params={"phone": PATIENT, "wait": 30}).json()) == 1
+
+
+def test_a_long_poll_is_bounded(http: httpx.Client) -> None:
+    refused = http.get("/sandbox/messages", params={"phone": PATIENT, "wait": 600})
+    assert refused.status_code == 422
 
 
 @pytest.mark.parametrize(

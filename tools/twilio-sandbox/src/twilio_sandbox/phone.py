@@ -4,9 +4,9 @@ Also the levers tests pull: who answers the spa's next call to a number, and scr
 failures (429, 500, a late answer) for the next sends.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,6 +22,9 @@ from twilio_sandbox.voice import (
     Step,
     VoicePlayer,
 )
+
+# A long poll never outlasts an ordinary HTTP client's patience.
+MAX_WAIT_S = 30.0
 
 
 class InboundText(BaseModel):
@@ -269,10 +272,14 @@ def build_phone_router(
 
     @router.get("/messages")
     async def list_messages(
-        phone: str | None = None, after: str | None = None
+        phone: str | None = None,
+        after: str | None = None,
+        wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S)] = 0.0,
     ) -> list[PhoneMessage]:
+        """``wait``: with nothing new after the cursor, hold the answer up to this many
+        seconds for the next message (a long poll) instead of answering empty."""
         number = from_query(phone) if phone else None
-        return [PhoneMessage.of(m) for m in await store.messages_for(number, after)]
+        return [PhoneMessage.of(m) for m in await store.messages_for(number, after, wait)]
 
     @router.delete("/messages", status_code=204)
     async def clear_messages() -> Response:

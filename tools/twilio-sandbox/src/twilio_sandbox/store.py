@@ -6,6 +6,7 @@ copies, so a later status change never mutates a snapshot already being serializ
 """
 
 import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -81,14 +82,25 @@ class Fault:
 class Store:
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
+        # Wakes readers waiting for a phone's next message (long polls).
+        self._message_added = asyncio.Condition(self._lock)
         # dicts keep insertion order: the order things happened.
         self._messages: dict[str, Message] = {}
+        # Each message's place in that order, and each phone's messages: a phone's
+        # conversation is read without walking every message the sandbox has seen.
+        self._order: dict[str, int] = {}
+        self._by_phone: dict[str, list[Message]] = {}
         self._calls: dict[str, Call] = {}
         self._faults: dict[str, list[Fault]] = {}
 
     async def add_message(self, message: Message) -> Message:
         async with self._lock:
+            self._order[message.sid] = len(self._order)
             self._messages[message.sid] = message
+            phone = message.from_ if message.direction == "inbound" else message.to
+            if phone is not None:
+                self._by_phone.setdefault(phone, []).append(message)
+            self._message_added.notify_all()
             return replace(message)
 
     async def get_message(self, sid: str) -> Message | None:
@@ -112,26 +124,43 @@ class Store:
                 message.webhook_status = webhook_status
             return replace(message)
 
-    async def messages_for(self, phone: str | None, after: str | None = None) -> list[Message]:
+    async def messages_for(
+        self, phone: str | None, after: str | None = None, wait: float = 0.0
+    ) -> list[Message]:
         """The patient's view: texts from ``phone`` and texts to it, oldest first.
 
         ``after`` is a cursor: only messages recorded after that sid. An unknown cursor (the
-        store was cleared since) returns everything, since all of it is newer.
+        store was cleared since) returns everything, since all of it is newer. With ``wait``,
+        an empty answer waits up to that many seconds for the next message (a long poll), so
+        a reader learns of a reply the moment it lands without asking over and over.
         """
         async with self._lock:
-            messages = list(self._messages.values())
-            if after in self._messages:
-                messages = messages[list(self._messages).index(after) + 1 :]
-            return [
-                replace(m)
-                for m in messages
-                if phone is None
-                or (m.from_ == phone if m.direction == "inbound" else m.to == phone)
-            ]
+            found = self._after(phone, after)
+            if not found and wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._message_added.wait_for(lambda: bool(self._after(phone, after))),
+                        wait,
+                    )
+                found = self._after(phone, after)
+            return [replace(m) for m in found]
+
+    def _after(self, phone: str | None, after: str | None) -> list[Message]:
+        messages = list(self._messages.values()) if phone is None else self._by_phone.get(phone, [])
+        cursor = self._order.get(after) if after is not None else None
+        if cursor is None:
+            return list(messages)
+        # Newest last: walk back only as far as the cursor.
+        newer = len(messages)
+        while newer > 0 and self._order[messages[newer - 1].sid] > cursor:
+            newer -= 1
+        return messages[newer:]
 
     async def clear_messages(self) -> None:
         async with self._lock:
             self._messages.clear()
+            self._order.clear()
+            self._by_phone.clear()
 
     async def add_call(self, call: Call) -> Call:
         async with self._lock:
