@@ -5,7 +5,7 @@ newer stays, each run is audited with counts only, and one replica purges at a t
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from scheduler_harness import MONDAY, SPA, hold_request, local, phone
@@ -17,6 +17,8 @@ pytestmark = pytest.mark.integration
 
 TEN = local(MONDAY, "10:00")
 DAY = 86_400
+# Where the fake clock starts (conftest's `clock`).
+CLOCK_START = local(MONDAY, "06:00")
 YEARS_8 = 8 * 365 * DAY
 
 
@@ -52,26 +54,34 @@ async def visit(stub, n: int, start: int = TEN) -> pb.Appointment:
 
 
 async def age(pool, patient_id: str, seconds: int = YEARS_8) -> None:
-    """Move everything of a patient's into the past, as if it all happened `seconds` ago."""
+    """Move everything of a patient's into the past, as if it all happened `seconds` before
+    the fake clock's start. Bookkeeping stamps come from the database's own clock, which runs
+    on after that start: they are first brought back to it, so a test's margin of a day holds
+    whatever today's date is."""
     key, gap = uuid.UUID(patient_id), timedelta(seconds=seconds)
+    start = datetime.fromtimestamp(CLOCK_START, UTC)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
-            "UPDATE patients SET created_at = created_at - $2::interval,"
-            " updated_at = updated_at - $2::interval, last_seen_at = last_seen_at - $2::interval"
+            "UPDATE patients SET created_at = least(created_at, $3) - $2::interval,"
+            " updated_at = least(updated_at, $3) - $2::interval,"
+            " last_seen_at = least(last_seen_at, $3) - $2::interval"
             " WHERE id = $1",
             key,
             gap,
+            start,
         )
         moved = await conn.fetch(
             "UPDATE appointments SET starts_at = starts_at - $2::interval,"
             " ends_at = ends_at - $2::interval, hold_expires_at = NULL,"
             " blocked = tstzrange(lower(blocked) - $2::interval, upper(blocked) - $2::interval),"
             " block_lo = block_lo - $3, block_hi = block_hi - $3,"
-            " created_at = created_at - $2::interval, updated_at = updated_at - $2::interval"
+            " created_at = least(created_at, $4) - $2::interval,"
+            " updated_at = least(updated_at, $4) - $2::interval"
             " WHERE patient_id = $1 RETURNING id",
             key,
             gap,
             seconds,
+            start,
         )
         await conn.execute(
             "UPDATE appointment_resources SET blocked = tstzrange(lower(blocked) - $2::interval,"
@@ -80,16 +90,18 @@ async def age(pool, patient_id: str, seconds: int = YEARS_8) -> None:
             gap,
         )
         await conn.execute(
-            "UPDATE waitlist_entries SET created_at = created_at - $2::interval,"
-            " updated_at = updated_at - $2::interval WHERE patient_id = $1",
+            "UPDATE waitlist_entries SET created_at = least(created_at, $3) - $2::interval,"
+            " updated_at = least(updated_at, $3) - $2::interval WHERE patient_id = $1",
             key,
             gap,
+            start,
         )
         await conn.execute(
-            "UPDATE consent_answers SET answered_at = answered_at - $2::interval"
+            "UPDATE consent_answers SET answered_at = least(answered_at, $3) - $2::interval"
             " WHERE patient_id = $1",
             key,
             gap,
+            start,
         )
 
 
