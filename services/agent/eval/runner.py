@@ -184,12 +184,31 @@ class Session:
                     f"after {step.get('say')!r} did not expect /{pattern}/ in {said!r}"
                 )
 
-    async def _outbound(self, client: httpx.AsyncClient) -> list[str]:
-        response = await client.get(
-            f"{self.stack.sandbox_url}/sandbox/messages", params={"phone": self.phone}
-        )
+    async def _messages(
+        self, client: httpx.AsyncClient, after: str | None = None, wait: float = 0
+    ) -> list[dict[str, str]]:
+        params: dict[str, str | float] = {"phone": self.phone, "wait": wait}
+        if after is not None:
+            params["after"] = after
+        response = await client.get(f"{self.stack.sandbox_url}/sandbox/messages", params=params)
         response.raise_for_status()
-        return [m["body"] for m in response.json() if m["direction"] == "outbound"]
+        found: list[dict[str, str]] = response.json()
+        return found
+
+    async def _outbound(self, client: httpx.AsyncClient) -> list[str]:
+        return [m["body"] for m in await self._messages(client) if m["direction"] == "outbound"]
+
+    async def _replies(self, client: httpx.AsyncClient, before: int, count: int) -> list[str]:
+        """The `count` texts the spa sends after the first `before`: long polls on the phone,
+        answered the moment each lands."""
+        messages = await self._messages(client)
+        async with asyncio.timeout(REPLY_DEADLINE_S):
+            while True:
+                outbound = [m["body"] for m in messages if m["direction"] == "outbound"]
+                if len(outbound) >= before + count:
+                    return outbound[before:]
+                after = messages[-1]["sid"] if messages else None
+                messages += await self._messages(client, after, wait=5)
 
     async def text(self, body: str, replies: int) -> str:
         async with httpx.AsyncClient(timeout=10) as client:
@@ -202,12 +221,7 @@ class Session:
             sent.raise_for_status()
             if replies == 0:
                 return await self._silence(inbound)
-
-            async def arrived() -> list[str]:
-                found = await self._outbound(client)
-                return found[before:] if len(found) >= before + replies else []
-
-            return "\n".join(await until(arrived))
+            return "\n".join(await self._replies(client, before, replies))
 
     async def _inbound_turns(self) -> int:
         cid = await self.conversation_id()
@@ -334,11 +348,7 @@ class Session:
             if response.status_code >= 400:
                 raise AssertionError(f"payment page answered {response.status_code}")
 
-            async def arrived() -> list[str]:
-                found = await self._outbound(client)
-                return found[len(before) :] if len(found) >= len(before) + replies else []
-
-            return "\n".join(await until(arrived))
+            return "\n".join(await self._replies(client, len(before), replies))
 
     async def staff_return(self) -> None:
         handoffs = await self.events("handoff.requested", conversation_pb2.HandoffRequested)
