@@ -59,6 +59,7 @@ async def serve(settings: TelephonySettings) -> None:
             budget_s=settings.turn_deadline_s * (settings.max_fillers + 1) + 5.0,
         )
         runtime.closers.append(agent.close)
+        runtime.closers.append(gateway.close)
         texts = BatchWriter(
             runtime.pool,
             lambda conn, batch: inbound_texts.write(conn, batch, settings.bus_namespace),
