@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import asyncpg
 from opentelemetry import trace
 
+from medspa_kit.deferred import deferred_for
+
 
 def _trace_id() -> str | None:
     span = trace.get_current_span().get_span_context()
@@ -31,6 +33,11 @@ async def audit(
     spa_id: str | None = None,
 ) -> None:
     """Record who touched which protected fields of what, and why (never the values)."""
+    gathering = deferred_for(conn)
+    if gathering is not None:
+        entry = AuditEntry(actor, action, subject_type, subject_id, tuple(fields), purpose, spa_id)
+        gathering.add(audit_many, audit_many, entry)
+        return
     await conn.execute(
         "INSERT INTO audit_log (spa_id, actor, action, subject_type, subject_id, fields, purpose,"
         " trace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -13,11 +13,13 @@ import contextlib
 import json
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 import asyncpg
 import nats.errors
 from nats.js import JetStreamContext
 
+from medspa_kit.deferred import deferred_for
 from medspa_kit.envelope import Envelope
 from medspa_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, OUTBOX_PUBLISHED
 
@@ -36,6 +38,10 @@ _TRANSIENT = (
 
 async def record(conn: asyncpg.Connection, envelope: Envelope, namespace: str) -> None:
     """Write the event into the outbox; call inside the change's transaction."""
+    gathering = deferred_for(conn)
+    if gathering is not None:
+        gathering.add((record_many, namespace), partial(_record_gathered, namespace), envelope)
+        return
     # One round trip: the insert, and a notify that wakes the relay at commit (the
     # relay also polls, so a lost notify only delays).
     await conn.execute(
@@ -67,6 +73,12 @@ async def record_many(
         [e.payload for e in envelopes],
         NOTIFY_CHANNEL,
     )
+
+
+async def _record_gathered(
+    namespace: str, conn: asyncpg.Connection, envelopes: Sequence[Envelope]
+) -> None:
+    await record_many(conn, envelopes, namespace)
 
 
 async def backlog(conn: asyncpg.Connection) -> tuple[int, float]:

@@ -259,3 +259,74 @@ async def test_audit_many_writes_one_row_per_entry(pool: asyncpg.Pool) -> None:
     assert [(r["subject_id"], r["fields"], r["purpose"]) for r in rows] == [
         (str(i), ["phone"], "reminder") for i in range(3)
     ]
+
+
+async def _counts(conn: asyncpg.Connection) -> tuple[int, int]:
+    return (
+        await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'gathered.read'"),
+        await conn.fetchval("SELECT count(*) FROM outbox"),
+    )
+
+
+async def _touch(conn: asyncpg.Connection, n: int, namespace: str) -> None:
+    from medspa_kit.audit import audit
+
+    await audit(
+        conn, actor="agent", action="gathered.read", subject_type="conversation",
+        subject_id=str(n), fields=["state", "phone"], purpose="answer", spa_id="glow",
+    )  # fmt: skip
+    await outbox.record(conn, Envelope.wrap("glow", _held(f"gathered-{n}"), "test"), namespace)
+
+
+async def test_gathered_writes_land_together_at_the_end_of_the_block(pool: asyncpg.Pool) -> None:
+    from medspa_kit.deferred import deferring
+
+    async with pool.acquire() as conn, conn.transaction():
+        async with deferring(conn):
+            for n in range(3):
+                await _touch(conn, n, "ns")
+            # Nothing is written while the block runs...
+            assert await _counts(conn) == (0, 0)
+        # ...and all of it, in order, when it ends.
+        assert await _counts(conn) == (3, 3)
+        rows = await conn.fetch(
+            "SELECT subject_id, fields FROM audit_log WHERE action = 'gathered.read' ORDER BY id"
+        )
+        events = await conn.fetch("SELECT subject FROM outbox ORDER BY id")
+    assert [(r["subject_id"], r["fields"]) for r in rows] == [
+        (str(n), ["state", "phone"]) for n in range(3)
+    ]
+    assert len(events) == 3 and all(e["subject"].startswith("ns.") for e in events)
+
+
+async def test_a_block_that_fails_writes_nothing_it_gathered(pool: asyncpg.Pool) -> None:
+    from medspa_kit.deferred import deferring
+
+    async with pool.acquire() as conn:
+        with pytest.raises(RuntimeError):
+            async with deferring(conn):
+                await _touch(conn, 1, "ns")
+                raise RuntimeError("the handler failed")
+        # Outside a block, the same calls write at once.
+        await _touch(conn, 2, "ns")
+        assert await _counts(conn) == (1, 1)
+
+
+async def test_only_the_blocks_own_connection_is_gathered(pool: asyncpg.Pool) -> None:
+    from medspa_kit.deferred import deferring
+
+    async with pool.acquire() as mine, pool.acquire() as other:
+        async with deferring(mine):
+            await _touch(other, 1, "ns")
+            assert await _counts(other) == (1, 1)
+
+            # A task started inside the block gathers nothing of its own into it.
+            async def elsewhere() -> None:
+                async with deferring(other):
+                    await _touch(other, 2, "ns")
+
+            await asyncio.create_task(elsewhere())
+            assert await _counts(mine) == (2, 2)
+            await _touch(mine, 3, "ns")
+            assert await _counts(mine) == (2, 2)
+        assert await _counts(mine) == (3, 3)

@@ -11,14 +11,16 @@ staff action and run one at a time, in stream order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from google.protobuf.message import Message
 
 from agent.handlers import BookingHandlers, OutreachSentHandler, SmsReceivedHandler
 from agent.staff import StaffHandlers
 from medspa.events.v1 import telephony_pb2
-from medspa_kit.consumer import Consumer, OrderKey
+from medspa_kit.consumer import Consumer, Handler, OrderKey
 from medspa_kit.crypto import FieldCipher, KeyringError, Purpose
+from medspa_kit.deferred import gathered
 from medspa_kit.envelope import Envelope
 
 # deposit.charge_failed and deposit.refund_failed are for staff (the console), not the patient.
@@ -57,25 +59,29 @@ class Subscriptions:
     outreach: OutreachSentHandler
 
     def register(self, consumer: Consumer, cipher: FieldCipher, *, texts_at_once: int) -> None:
-        consumer.register(
-            "evt",
+        def on(name: str, handler: Handler, **options: Any) -> None:
+            # No agent handler rolls back to a savepoint, so each writes its audit
+            # entries and events in one statement apiece (a turn makes a dozen).
+            consumer.register("evt", name, gathered(handler), **options)
+
+        on(
             "sms.received",
             self.sms,
             concurrency=texts_at_once,
             order_key=conversation_key(cipher),
         )
         booking, staff = self.booking, self.staff
-        consumer.register("evt", "deposit.requested", booking.deposit_requested)
-        consumer.register("evt", "deposit.expired", booking.deposit_expired)
-        consumer.register("evt", "deposit.card_requested", booking.card_requested)
+        on("deposit.requested", booking.deposit_requested)
+        on("deposit.expired", booking.deposit_expired)
+        on("deposit.card_requested", booking.card_requested)
         for name in DEPOSIT_NOTICES:
-            consumer.register("evt", name, booking.deposit_notice)
+            on(name, booking.deposit_notice)
         for name in BOOKING_CHANGES:
-            consumer.register("evt", name, booking.booking_changed)
-        consumer.register("evt", "outreach.sent", self.outreach)
-        consumer.register("evt", "autonomy.changed", staff.autonomy_changed)
-        consumer.register("evt", "handoff.claimed", staff.handoff_claimed)
-        consumer.register("evt", "handoff.resolved", staff.handoff_resolved)
-        consumer.register("evt", "conversation.paused", staff.paused)
-        consumer.register("evt", "staff.replied", staff.staff_replied)
-        consumer.register("evt", "draft.reviewed", staff.draft_reviewed)
+            on(name, booking.booking_changed)
+        on("outreach.sent", self.outreach)
+        on("autonomy.changed", staff.autonomy_changed)
+        on("handoff.claimed", staff.handoff_claimed)
+        on("handoff.resolved", staff.handoff_resolved)
+        on("conversation.paused", staff.paused)
+        on("staff.replied", staff.staff_replied)
+        on("draft.reviewed", staff.draft_reviewed)

@@ -29,6 +29,7 @@ from agent.engine import Incoming, Outcome
 from agent.words import Words
 from medspa.voice.v1 import voice_pb2
 from medspa_kit.crypto import FieldCipher, Purpose
+from medspa_kit.deferred import deferring
 from medspa_kit.envelope import voice_turn_subject
 from spa_config import SpaConfig, SpaDirectory, UnknownSpa
 
@@ -126,7 +127,8 @@ class VoiceResponder:
             if request.HasField("transcript")
             else ""
         )
-        async with self._pool.acquire() as conn, conn.transaction():
+        # The turn's audit entries and events go in one statement apiece (see kit deferred).
+        async with self._pool.acquire() as conn, conn.transaction(), deferring(conn):
             cached = await self._store.voice_reply(conn, request.call_sid, request.turn)
             if cached is not None:
                 return voice_pb2.VoiceTurnReply.FromString(cached)
