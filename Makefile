@@ -66,6 +66,7 @@ deploy-check: install ## render the Helm chart for dev and prod values and check
 bench: install ## benchmarks, printed as tables
 	@$(PY) services/scheduler/bench/bench_find_slots.py
 	@$(PY) services/agent/bench/bench_agent.py
-	@$(PY) services/telephony/bench/bench_webhooks.py
+	@$(PY) services/telephony/bench/bench_webhooks.py --agent stub
+	@$(PY) services/telephony/bench/bench_webhooks.py --agent real
 	@$(PY) services/payments/bench/bench_deposits.py
 	@$(PY) services/outreach/bench/bench_outreach.py

@@ -3,21 +3,21 @@
 1. Inbound SMS webhook acknowledgement (signed POST /twilio/sms in, TwiML out, the event in the
    outbox) at a steady 200 requests a second, open loop: p50 and p99.
 2. A full voice turn (signed POST /twilio/voice/turn in, TwiML out, through NATS and the agent)
-   with 20 calls talking at once: p50 and p99. Each caller speaks again the moment the spa's
-   answer arrives (`--pause 0`, the default, a stress figure: about ten times the turns 20
-   real callers make); `--pause 2` has them take two seconds, as people do.
+   with 20 calls talking at once: p50 and p99. Twice: callers taking two seconds before
+   speaking again, as people do (`--pause`), then each speaking the moment the spa's answer
+   arrives, a stress of about ten times the turns 20 real callers make.
 3. A control: GET /healthz from the same client at 200 a second, the floor that the client,
    HTTP and this machine's load set for the first figure.
 
 Every figure is printed with the load average before and after it: the machine's 2 cores are
 shared with PostgreSQL, NATS, this client and whatever else runs, and the figures move with it.
 
-Telephony runs as its own process on a throwaway database and bus namespace. The agent is a
-stand-in answering every turn at once (`--agent stub`, the default: the figure is telephony's
-own cost), or the real agent and scheduler processes (`--agent real`).
+Telephony runs as its own process on a throwaway database and bus namespace, with the real
+agent and scheduler processes behind it (`--agent real`, the default), or a stand-in agent
+answering every turn at once (`--agent stub`: the figures are telephony's own cost).
 
-    .venv/bin/python services/telephony/bench/bench_webhooks.py [--agent real] [--seconds 10]
-        [--pause 0]
+    .venv/bin/python services/telephony/bench/bench_webhooks.py [--agent stub] [--seconds 10]
+        [--pause 2]
 
 Environment: NATS_URL, DATABASE_URL (a server; a database is created and dropped).
 Targets: webhook ack p99 under 50 ms; voice turn p99 under 300 ms.
@@ -338,11 +338,13 @@ async def main(agent: str, seconds: float, pause_s: float) -> None:
                     )
             else:
                 await stub_agent(nc, namespace, cipher)
-            voice, sms, floor = Measured(), Measured(), Measured()
+            paced, voice, sms, floor = Measured(), Measured(), Measured(), Measured()
             # Voice first: the texts below would otherwise queue up thousands of turns for a
             # real agent ahead of the calls.
+            async with paced.around():
+                paced.samples = await bench_voice(signer, pause_s)
             async with voice.around():
-                voice.samples = await bench_voice(signer, pause_s)
+                voice.samples = await bench_voice(signer, 0.0)
             await bench_sms(signer, 1.0)  # warm up caches and the database pool
             async with sms.around():
                 sms.samples = await bench_sms(signer, seconds)
@@ -355,8 +357,8 @@ async def main(agent: str, seconds: float, pause_s: float) -> None:
         print("| figure | samples | p50 ms | p99 ms | target p99 ms | | load before / after |")
         print("|---|---|---|---|---|---|---|")
         print(row(f"inbound SMS ack at {SMS_RATE}/s", sms, 50))
-        pace = f", callers pausing {pause_s:g} s" if pause_s else ", back to back"
-        print(row(f"voice turn, {CALLS} calls at once{pace}", voice, 300))
+        print(row(f"voice turn, {CALLS} calls at once, callers pausing {pause_s:g} s", paced, 300))
+        print(row(f"voice turn, {CALLS} calls at once, back to back (stress)", voice, 300))
         print(row(f"control: GET /healthz at {SMS_RATE}/s", floor, None))
     finally:
         await delete_streams(nc.jetstream(), namespace)
@@ -367,10 +369,10 @@ async def main(agent: str, seconds: float, pause_s: float) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--agent", choices=("stub", "real"), default="stub")
+    parser.add_argument("--agent", choices=("stub", "real"), default="real")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument(
-        "--pause", type=float, default=0.0, help="seconds each caller takes between turns"
+        "--pause", type=float, default=2.0, help="seconds each caller takes between turns"
     )
     arguments = parser.parse_args()
     asyncio.run(main(arguments.agent, arguments.seconds, arguments.pause))
