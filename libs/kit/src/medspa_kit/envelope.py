@@ -76,6 +76,7 @@ EVENTS: dict[str, type[Message]] = {
 COMMANDS: dict[str, type[Message]] = {
     "message.send": commands_pb2.SendMessage,
     "call.place": commands_pb2.PlaceCall,
+    "refund.retry": commands_pb2.RetryRefund,
 }
 _NAMES: dict[tuple[Kind, type[Message]], str] = {
     **{("evt", cls): name for name, cls in EVENTS.items()},

@@ -68,4 +68,5 @@ def test_every_event_named_in_the_architecture_is_registered() -> None:
         "deposit.forfeited", "handoff.claimed", "handoff.resolved", "conversation.paused",
     }  # fmt: skip
     assert named <= set(EVENTS)
-    assert set(COMMANDS) == {"message.send", "call.place"}
+    # The architecture's two commands, and staff asking payments to refund again.
+    assert set(COMMANDS) == {"message.send", "call.place", "refund.retry"}

@@ -104,6 +104,17 @@ class Actions:
         envelope = Envelope.wrap(spa_id, message, SOURCE, event_id=event_id)
         await outbox.record(conn, envelope, self.namespace)
 
+    async def ask_refund_again(
+        self, conn: asyncpg.Connection, who: Principal, deposit_id: str, attempt: int
+    ) -> None:
+        """refund.retry for payments: one command per refund failure, however often asked."""
+        command_id = f"refund-retry-{deposit_id}-{attempt}"
+        command = commands_pb2.RetryRefund(
+            spa_id=who.spa_id, command_id=command_id, deposit_id=deposit_id, attempt=attempt,
+            staff_id=who.staff_id,
+        )  # fmt: skip
+        await self._say(conn, who.spa_id, command, command_id)
+
     async def claim(self, conn: asyncpg.Connection, who: Principal, handoff_id: str) -> None:
         now = self.clock()
         claimed = await self.inbox.claim(conn, who.spa_id, handoff_id, who.staff_id, now)

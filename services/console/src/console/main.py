@@ -15,7 +15,7 @@ from console.adapters.conversations import ConversationStore
 from console.adapters.facts import Facts
 from console.adapters.inbox import InboxStore
 from console.adapters.live import LiveHub
-from console.adapters.money import MoneyIssues, PaymentsClient
+from console.adapters.money import MoneyIssues
 from console.auth.accounts import Accounts
 from console.auth.oidc import OidcClient, OidcConfig
 from console.auth.passwords import Passwords
@@ -103,11 +103,6 @@ def build(
         hub=LiveHub(),
         clock=clock,
         money=money,
-        payments=PaymentsClient(
-            settings.payments_url,
-            settings.payments_token.get_secret_value() if settings.payments_token else None,
-            settings.payments_timeout_s,
-        ),
     )
     app = create_app(console)
 

@@ -1,16 +1,21 @@
 """Staff work on money payments could not settle: list it (audited), resolve it, retry a refund.
 
-A retry is payments' to make (`POST /internal/deposits/{id}/refund`); the console asks, and
-closes its task only once payments accepted. If that refund fails too, payments says
-`deposit.refund_failed` again with the next attempt, which is a new task.
+A retry is payments' to make: the console asks with a `refund.retry` command (through its
+outbox, in the transaction that closes the task as `refund_retried`), so a retry is never
+lost and never asked twice. If that refund fails too, payments says `deposit.refund_failed`
+again with the next attempt, which is a new task.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
 from console.actions import Conflict, NotFound
 from console.adapters import live
 from console.adapters.audit_trail import viewed
-from console.adapters.money import MoneyIssueView, RefundRefused
+from console.adapters.money import MoneyIssueView
 from console.auth.principal import Principal
 from console.web.context import Console
 
@@ -27,7 +32,13 @@ async def issues(
     return found
 
 
-async def _close(console: Console, who: Principal, issue_id: str, resolution: str) -> None:
+async def _close(
+    console: Console,
+    who: Principal,
+    issue_id: str,
+    resolution: str,
+    then: Callable[[asyncpg.Connection, MoneyIssueView], Awaitable[None]] | None = None,
+) -> None:
     async with console.db() as conn, conn.transaction():
         before = await console.money.resolve(
             conn, who.spa_id, issue_id, resolution, console.clock(), who.staff_id
@@ -36,6 +47,9 @@ async def _close(console: Console, who: Principal, issue_id: str, resolution: st
             raise NotFound(issue_id)
         if before != "open":
             raise Conflict("money.already_resolved")
+        if then is not None:
+            [issue] = await console.money.issues(conn, who.spa_id, None, 1, 0, issue_id)
+            await then(conn, issue)
         await viewed(conn, who, "money_issue", [issue_id], ["resolution"], resolution, "resolve")
         await live.announce(conn, who.spa_id, "money", issue_id)
 
@@ -45,16 +59,12 @@ async def resolve(console: Console, who: Principal, issue_id: str, resolution: s
 
 
 async def retry_refund(console: Console, who: Principal, issue_id: str) -> None:
-    """Ask payments to refund again; raises PaymentsUnavailable when it cannot be asked."""
-    async with console.db() as conn:
-        found = await console.money.issues(conn, who.spa_id, None, 1, 0, issue_id)
-    if not found or found[0].kind != "refund_failed":
-        raise NotFound(issue_id)
-    if found[0].status != "open":
-        raise Conflict("money.already_resolved")
-    # Outside any transaction: no connection is held while payments talks to Stripe.
-    try:
-        await console.payments.retry_refund(found[0].deposit_id)
-    except RefundRefused:
-        raise Conflict("refund.not_retryable") from None
-    await _close(console, who, issue_id, "refund_retried")
+    """Ask payments to refund again and close the task, together (a no-show fee owed has
+    no refund to retry: NotFound, and nothing changes)."""
+
+    async def ask_payments(conn: asyncpg.Connection, issue: MoneyIssueView) -> None:
+        if issue.kind != "refund_failed":
+            raise NotFound(issue_id)
+        await console.actions.ask_refund_again(conn, who, issue.deposit_id, issue.attempt)
+
+    await _close(console, who, issue_id, "refund_retried", ask_payments)

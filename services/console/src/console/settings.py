@@ -51,12 +51,6 @@ class ConsoleSettings(CommonSettings):
     # How often the deadline sweeper looks for breaches.
     sweep_every_s: float = Field(5.0, gt=0, le=300)
 
-    # Payments' staff API, for "retry refund" (its PAYMENTS_INTERNAL_TOKEN); unset: no retry
-    # button, the refund failure is still a task staff resolve.
-    payments_url: str | None = None
-    payments_token: SecretStr | None = None
-    payments_timeout_s: float = Field(10.0, gt=0, le=60)
-
     @model_validator(mode="after")
     def _bootstrap_is_whole(self) -> ConsoleSettings:
         given = [self.bootstrap_username, self.bootstrap_password]

@@ -1,7 +1,7 @@
 """Money payments could not settle, as staff meet it: a refund that did not reach the patient
 and a no-show fee the card refused arrive from the bus as tasks with the appointment and the
-patient's phone (each view audited), are resolved once, and a refund is retried through
-payments' staff endpoint; fees charged and owed land in the owner's report."""
+patient's phone (each view audited), are resolved once, and a refund is retried by asking
+payments with a refund.retry command; fees charged and owed land in the owner's report."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from console_harness import SPA, Console, eventually, running_console, stamp
-from fake_payments import TOKEN, FakePayments, serve_fake_payments
+from console_harness import SPA, Console, eventually, stamp
 from test_console_inbox import hand_off, phone
 
 from console.domain.roles import Role
@@ -81,8 +79,7 @@ async def test_a_failed_refund_is_a_task_with_its_context_audited_and_resolved_o
     assert found["phone"] == patient and found["appointment_id"] == appointment_id
     assert datetime.fromisoformat(found["appointment_start"]) == start
     assert found["service_id"] == "botox" and found["provider_id"] == "sofia"
-    # No payments configured on this console: the task is there, the retry button is not.
-    assert found["can_retry"] is False
+    assert found["can_retry"] is True
     rows = await console.rows("SELECT count(*) AS n FROM money_issues WHERE deposit_id = $1",
                               deposit_id)  # fmt: skip
     assert rows[0]["n"] == 1
@@ -95,9 +92,7 @@ async def test_a_failed_refund_is_a_task_with_its_context_audited_and_resolved_o
 
     page = await desk.get("/callbacks")
     assert f'data-payment-issue="{issue_id}"' in page.text and patient in page.text
-    assert "Retry refund" not in page.text
-
-    assert (await desk.post(f"/v1/payment-issues/{issue_id}/retry-refund")).status_code == 503
+    assert f'action="/payment-issues/{issue_id}/retry-refund"' in page.text
     resolved = await desk.post(
         f"/v1/payment-issues/{issue_id}/resolve", json={"resolution": "patient_contacted"}
     )
@@ -187,60 +182,43 @@ async def test_no_show_fees_charged_and_owed_are_in_the_report_and_owed_is_a_tas
     assert (await issue(desk, f"fee-{owed}", "resolved"))["resolution"] == "paid_another_way"
 
 
-@pytest.fixture(scope="module")
-async def payments() -> AsyncIterator[FakePayments]:
-    async with serve_fake_payments() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def paying_console(
-    stack, payments: FakePayments, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Console]:
-    async with running_console(
-        stack, tmp_path_factory.mktemp("payments"), payments_url=payments.url,
-        payments_token=TOKEN,
-    ) as running:  # fmt: skip
-        yield running
-
-
 async def test_retry_refund_asks_payments_once_and_a_new_failure_is_a_new_task(
-    paying_console: Console, payments: FakePayments
+    console: Console,
 ) -> None:
-    console = paying_console
     desk = await console.sign_in(Role.FRONT_DESK)
     _, conversation_id, appointment_id, _ = await booked_patient(console)
     deposit_id = str(uuid.uuid4())
-    payments.failed.add(deposit_id)
     await console.publish(refund_failed(deposit_id, appointment_id, conversation_id))
     first = f"refund-{deposit_id}-1"
-    found = await eventually(lambda: issue(desk, first))
-    assert found["can_retry"] is True
-    page = await desk.get("/callbacks")
-    assert f'action="/payment-issues/{first}/retry-refund"' in page.text
+    assert (await eventually(lambda: issue(desk, first)))["can_retry"] is True
+
+    async def asked() -> list[tuple[str, int, str]]:
+        return [
+            (c.deposit_id, c.attempt, c.command_id)
+            for c in await console.outbox("refund.retry")
+            if c.deposit_id == deposit_id
+        ]
 
     retried = await desk.form(f"/payment-issues/{first}/retry-refund", {})
     assert retried.status_code == 303 and "note=refund.retried" in retried.headers["location"]
-    assert payments.requests == [(deposit_id, f"Bearer {TOKEN}")]
+    assert await asked() == [(deposit_id, 1, f"refund-retry-{deposit_id}-1")]
+    [command] = [c for c in await console.outbox("refund.retry") if c.deposit_id == deposit_id]
+    assert command.staff_id and command.spa_id == SPA
     assert (await issue(desk, first, "resolved"))["resolution"] == "refund_retried"
-    # Resolved: asking again does not reach payments.
+    # Resolved: asking again asks nothing more.
     assert (await desk.post(f"/v1/payment-issues/{first}/retry-refund")).status_code == 409
-    assert len(payments.requests) == 1
+    form = await desk.form(f"/payment-issues/{first}/retry-refund", {})
+    assert "error=money.already_resolved" in form.headers["location"]
+    assert len(await asked()) == 1
 
-    # The retry failed too: payments says so with attempt 2, a task of its own. Payments
-    # no longer has a failure on record for it here, so it refuses and the task stays open.
+    # The retry failed too: payments says so with attempt 2, a task of its own.
     await console.publish(refund_failed(deposit_id, appointment_id, conversation_id, 2))
     second = f"refund-{deposit_id}-2"
     await eventually(lambda: issue(desk, second))
-    refused = await desk.post(f"/v1/payment-issues/{second}/retry-refund")
-    assert refused.status_code == 409
-    assert len(payments.requests) == 2
-    assert await issue(desk, second) is not None
-    form = await desk.form(f"/payment-issues/{second}/retry-refund", {})
-    assert "error=refund.not_retryable" in form.headers["location"]
-    assert len(payments.requests) == 3
+    assert (await desk.post(f"/v1/payment-issues/{second}/retry-refund")).status_code == 204
+    assert [a[1] for a in await asked()] == [1, 2]
 
-    # A fee owed has no refund to retry.
+    # A fee owed has no refund to retry: refused, and the task stays open.
     owed = str(uuid.uuid4())
     await console.publish(deposit_pb2.NoShowFeeFailed(
         spa_id=SPA, deposit_id=owed, appointment_id=appointment_id, amount=usd(4000),
@@ -249,4 +227,7 @@ async def test_retry_refund_asks_payments_once_and_a_new_failure_is_a_new_task(
     fee = await eventually(lambda: issue(desk, f"fee-{owed}"))
     assert fee["can_retry"] is False
     assert (await desk.post(f"/v1/payment-issues/fee-{owed}/retry-refund")).status_code == 404
-    assert len(payments.requests) == 3  # a fee owed never reaches payments' refund
+    form = await desk.form(f"/payment-issues/fee-{owed}/retry-refund", {})
+    assert "error=money.no_refund" in form.headers["location"]
+    assert await issue(desk, f"fee-{owed}") is not None
+    assert not [c for c in await console.outbox("refund.retry") if c.deposit_id == owed]

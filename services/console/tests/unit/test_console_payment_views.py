@@ -1,5 +1,5 @@
-"""Payment issues without servers: how a task is shown, when it offers a retry, what the
-report exports for no-show fees, and a retry that cannot be asked."""
+"""Payment issues without servers: how a task is shown, when it offers a retry, and what the
+report exports for no-show fees."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from console.adapters.money import MoneyIssueView, PaymentsClient, PaymentsUnavailable
+from console.adapters.money import MoneyIssueView
 from console.domain.report import Figures, PeriodKind, period_of
 from console.web.views import payment_issue
 
@@ -31,20 +29,19 @@ def issue(kind: str = "refund_failed", status: str = "open", **over: object) -> 
     return MoneyIssueView(**fields)  # type: ignore[arg-type]
 
 
-def test_an_open_refund_failure_offers_a_retry_only_when_payments_can_be_asked() -> None:
-    shown = payment_issue(issue(), SPA, can_retry=True)  # type: ignore[arg-type]
+def test_only_an_open_refund_failure_offers_a_retry() -> None:
+    shown = payment_issue(issue(), SPA)  # type: ignore[arg-type]
     assert shown.can_retry and shown.amount == "$50.00"
     assert (shown.service_name, shown.provider_name) == ("Botox", "Sofia R.")
-    assert not payment_issue(issue(), SPA, can_retry=False).can_retry  # type: ignore[arg-type]
-    assert not payment_issue(issue(status="resolved"), SPA, True).can_retry  # type: ignore[arg-type]
-    assert not payment_issue(issue(kind="fee_owed"), SPA, True).can_retry  # type: ignore[arg-type]
+    assert not payment_issue(issue(status="resolved"), SPA).can_retry  # type: ignore[arg-type]
+    assert not payment_issue(issue(kind="fee_owed"), SPA).can_retry  # type: ignore[arg-type]
 
 
 def test_an_unknown_service_or_provider_is_shown_by_its_id_and_none_stays_none() -> None:
-    shown = payment_issue(issue(service_id="peel", provider_id="ana"), SPA, True)  # type: ignore[arg-type]
+    shown = payment_issue(issue(service_id="peel", provider_id="ana"), SPA)  # type: ignore[arg-type]
     assert (shown.service_name, shown.provider_name) == ("peel", "ana")
     bare = payment_issue(issue(service_id=None, provider_id=None, appointment_start=None,
-                               phone=None), SPA, True)  # type: ignore[arg-type]  # fmt: skip
+                               phone=None), SPA)  # type: ignore[arg-type]  # fmt: skip
     assert bare.service_name is None and bare.provider_name is None and bare.phone is None
 
 
@@ -55,9 +52,3 @@ def test_the_report_exports_no_show_fees_charged_and_owed() -> None:
     assert rows["no_show_fees_owed_minor"] == 7500
     keys = [k for k, _ in Figures(period, "USD").rows()]
     assert keys.index("no_show_fees_charged_minor") == keys.index("deposits_refunded_minor") + 1
-
-
-async def test_a_retry_without_payments_configured_is_refused_before_any_request() -> None:
-    for url, token in ((None, "t"), ("http://127.0.0.1:1", None)):
-        with pytest.raises(PaymentsUnavailable):
-            await PaymentsClient(url, token, 1.0).retry_refund("d1")

@@ -81,7 +81,8 @@ def router(binding: Binding) -> APIRouter:
         bound = binding.get()
         _authorised(bound, authorization)
         await _record(bound, deposit_id)
-        retried = await retry_refund(bound.pool, bound.transitions, deposit_id, STAFF_ACTOR)
+        async with bound.pool.acquire() as conn, conn.transaction():
+            retried = await retry_refund(conn, bound.transitions, deposit_id, STAFF_ACTOR)
         if retried is None:
             raise HTTPException(409, "no failed refund to retry")
         return _summary(retried)

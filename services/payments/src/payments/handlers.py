@@ -1,4 +1,4 @@
-"""The events payments consumes, each through the kit's idempotent consumer
+"""The events (and the one command) payments consumes, each through the kit's idempotent consumer
 (one transaction with its inbox row, so a redelivery changes nothing)."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from medspa_kit.consumer import Consumer
 from payments.flow.evidence import PolicyEvidence
 from payments.flow.outcomes import BookingOutcomes
+from payments.flow.refunds import RefundRetries
 from payments.flow.request import DepositRequests
 
 HELD_WORKERS = 4
@@ -16,6 +17,7 @@ def register(
     requests: DepositRequests,
     outcomes: BookingOutcomes,
     evidence: PolicyEvidence,
+    refunds: RefundRetries,
 ) -> None:
     # Making a link waits on the provider, so several pullers share booking.held's
     # durable consumer (as replicas would); per-appointment and per-patient locks
@@ -26,3 +28,4 @@ def register(
         consumer.register("evt", ended, outcomes.on_booking_end)
     consumer.register("evt", "booking.rescheduled", outcomes.on_rescheduled)
     consumer.register("evt", "policy.told", evidence.on_told)
+    consumer.register("cmd", "refund.retry", refunds.on_retry)

@@ -22,6 +22,7 @@ from payments.bound import Binding, Bound
 from payments.flow.evidence import PolicyEvidence
 from payments.flow.expiry import ExpirySweeper
 from payments.flow.outcomes import BookingOutcomes
+from payments.flow.refunds import RefundRetries
 from payments.flow.request import DUE_CHANNEL, DepositRequests
 from payments.flow.settle import Settlements
 from payments.flow.transitions import JOBS_CHANNEL, Transitions
@@ -61,6 +62,7 @@ def build(
             DepositRequests(transitions, events, provider, now),
             BookingOutcomes(transitions, events),
             evidence,
+            RefundRetries(transitions),
         )
         if calendar is None:
             grpc_calendar = GrpcCalendar(settings.calendar_target, settings.calendar_deadline_s)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fake_stripe import FakeStripe, event, sign
-from payments_harness import INTERNAL_TOKEN, Payments, booking, cancelled, eventually, held
+from payments_harness import INTERNAL_TOKEN, SPA, Payments, booking, cancelled, eventually, held
 
 pytestmark = [
     pytest.mark.integration,
@@ -185,3 +185,61 @@ async def test_forged_or_harmless_refund_events_change_nothing(
     await stripe_payments.tick(seconds=1)
     assert (await stripe_payments.deposit(item.appointment_id))["state"] == "refunded"
     assert stripe_payments.tap.of("deposit.refund_failed", item.appointment_id) == []
+
+
+async def test_staff_retry_through_the_consoles_command_once_per_failure(
+    stripe_payments: Payments, fake_stripe: FakeStripe
+) -> None:
+    from medspa.commands.v1 import commands_pb2
+
+    item, row, refund = await refunded(stripe_payments, fake_stripe)
+    deposit_id = str(row["id"])
+    assert await hook(stripe_payments, failure(refund, "refund.failed")) == 200
+    await stripe_payments.state_of(item.appointment_id, "refund_failed")
+
+    def retry(attempt: int) -> commands_pb2.RetryRefund:
+        return commands_pb2.RetryRefund(
+            spa_id=SPA, command_id=f"refund-{deposit_id}-{attempt}", deposit_id=deposit_id,
+            attempt=attempt, staff_id="5f0c1c9e-7d1f-4b7a-9a53-2f1f0b8f3d11",
+        )  # fmt: skip
+
+    # Asked twice (a double click, a redelivery): one new refund.
+    for _ in range(2):
+        await stripe_payments.publish(retry(1), event_id=f"refund-{deposit_id}-1")
+
+    async def refunded_again() -> Any:
+        found = await stripe_payments.deposit(item.appointment_id)
+        return (
+            found if found["state"] == "refunded" and found["refund_ref"] != refund["id"] else None
+        )
+
+    await eventually(refunded_again, "the retried refund")
+    second = fake_stripe.refunds[(await stripe_payments.deposit(item.appointment_id))["refund_ref"]]
+    # The retry fails too: a new failure (attempt 2). A late command about attempt 1 leaves it
+    # for staff, who have not seen it yet.
+    assert await hook(stripe_payments, failure(second, "refund.failed")) == 200
+    [_, again] = await stripe_payments.events("deposit.refund_failed", item.appointment_id, 2)
+    assert again.attempt == 2
+    late = await stripe_payments.publish(retry(1), event_id=f"late-{uuid.uuid4()}")
+
+    async def taken() -> Any:
+        async with stripe_payments.pool.acquire() as conn:
+            return await conn.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", late)
+
+    await eventually(taken, "the late command")
+    assert (await stripe_payments.deposit(item.appointment_id))["state"] == "refund_failed"
+    await stripe_payments.publish(retry(2), event_id=f"refund-{deposit_id}-2")
+    await eventually(refunded_again, "the third refund")
+    posts = refund_posts(fake_stripe, refund["payment_intent"])
+    assert [p.idempotency_key for p in posts] == [
+        f"refund:{deposit_id}",
+        f"refund:{deposit_id}:2",
+        f"refund:{deposit_id}:3",
+    ]
+    async with stripe_payments.pool.acquire() as conn:
+        actors = await conn.fetch(
+            "SELECT detail->>'actor' AS actor FROM deposit_history"
+            " WHERE deposit_id = $1 AND trigger = 'retry_refund' ORDER BY id",
+            row["id"],
+        )
+    assert [a["actor"] for a in actors] == ["staff:5f0c1c9e-7d1f-4b7a-9a53-2f1f0b8f3d11"] * 2

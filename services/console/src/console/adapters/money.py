@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
 
 import asyncpg
-import httpx
 
 from medspa_kit.crypto import FieldCipher, Purpose
 
-# How staff close an issue; `refund_retried` is set by a retry payments accepted.
+# How staff close an issue; `refund_retried` is set by asking payments to refund again.
 RESOLUTIONS = ("patient_contacted", "paid_another_way", "waived", "refund_retried")
 
 
@@ -107,42 +105,3 @@ class MoneyIssues:
                 spa_id, issue_id, resolution, at, staff_id,
             )  # fmt: skip
         return before  # type: ignore[no-any-return]
-
-
-class RefundRefused(RuntimeError):
-    """Payments will not refund again (409: no recorded failure to retry)."""
-
-
-class PaymentsUnavailable(RuntimeError):
-    """Payments is not configured, or did not answer the retry."""
-
-
-class PaymentsClient:
-    """Payments' staff API: `POST /internal/deposits/{id}/refund` with its bearer token."""
-
-    def __init__(self, base_url: str | None, token: str | None, timeout_s: float) -> None:
-        self.base_url = base_url.rstrip("/") if base_url else None
-        self.token = token
-        self.timeout_s = timeout_s
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.base_url and self.token)
-
-    async def retry_refund(self, deposit_id: str) -> None:
-        if not self.configured:
-            raise PaymentsUnavailable("CONSOLE_PAYMENTS_URL and CONSOLE_PAYMENTS_TOKEN are unset")
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                answer = await client.post(
-                    f"{self.base_url}/internal/deposits/{quote(deposit_id, safe='')}/refund",
-                    headers={"Authorization": f"Bearer {self.token}"},
-                )
-        except httpx.HTTPError as exc:
-            raise PaymentsUnavailable(type(exc).__name__) from None
-        if answer.status_code == 409:
-            raise RefundRefused(deposit_id)
-        # 401 (a wrong token) and 404 (the API is off, or the deposit unknown) are
-        # deployment faults staff cannot fix from here.
-        if answer.status_code >= 300:
-            raise PaymentsUnavailable(f"payments answered {answer.status_code}")

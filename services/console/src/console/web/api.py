@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from console import money_desk, reads
-from console.adapters.money import PaymentsUnavailable
 from console.auth.principal import Principal
 from console.domain.roles import Permission
 from console.web import schemas, views
@@ -224,8 +223,7 @@ async def list_payment_issues(
         console, who, None if status == "all" else status, limit, offset, "payment issues api"
     )
     spa = console.spa(who.spa_id)
-    retry = console.payments.configured
-    return schemas.page([views.payment_issue(m, spa, retry) for m in found], limit, offset)
+    return schemas.page([views.payment_issue(m, spa) for m in found], limit, offset)
 
 
 @router.post(
@@ -242,18 +240,14 @@ async def resolve_payment_issue(
 @router.post(
     "/payment-issues/{issue_id}/retry-refund", status_code=204,
     responses={404: {"description": "no such refund failure"},
-               409: {"description": "already resolved, or payments has no failed refund to retry"},
-               503: {"description": "payments not configured or not answering"}},
+               409: {"description": "already resolved"}},
 )  # fmt: skip
 async def retry_refund(
     request: Request, issue_id: PathId, who: Principal = Api(Permission.CALLBACKS)
 ) -> None:
-    """Ask payments to refund again (409 when payments refuses, 503 when it cannot be asked);
-    the task closes as `refund_retried`, and a refund that fails again comes back as a new one."""
-    try:
-        await money_desk.retry_refund(console_of(request), who, issue_id)
-    except PaymentsUnavailable:
-        raise HTTPException(503, "payments unavailable") from None
+    """Ask payments to refund again (a `refund.retry` command); the task closes as
+    `refund_retried`, and a refund that fails again comes back as a new one."""
+    await money_desk.retry_refund(console_of(request), who, issue_id)
 
 
 @router.get("/alerts", response_model=schemas.Page[schemas.Alert])

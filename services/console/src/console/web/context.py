@@ -16,7 +16,7 @@ from console.adapters.conversations import ConversationStore
 from console.adapters.facts import Facts
 from console.adapters.inbox import InboxStore
 from console.adapters.live import LiveHub
-from console.adapters.money import MoneyIssues, PaymentsClient
+from console.adapters.money import MoneyIssues
 from console.auth.accounts import Accounts
 from console.auth.oidc import OidcClient
 from console.auth.sessions import Sessions
@@ -47,7 +47,6 @@ class Console:
     hub: LiveHub
     clock: Callable[[], datetime]
     money: MoneyIssues
-    payments: PaymentsClient
     # Set by wire() once PostgreSQL is up; requests before that get 503 from /readyz first.
     pool: asyncpg.Pool | None = None
 

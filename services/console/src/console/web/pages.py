@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console import money_desk, reads
 from console.actions import Conflict, Invalid, NotFound, Resolution
-from console.adapters.money import PaymentsUnavailable
 from console.auth.principal import Principal
 from console.domain.roles import Permission
 from console.web import views
@@ -31,7 +30,7 @@ NOTES = {
 }  # fmt: skip
 ERRORS = {
     "handoff.already_claimed", "handoff.resolved", "reply.length", "draft.decision",
-    "money.already_resolved", "refund.not_retryable", "payments.unavailable", "money.resolution",
+    "money.already_resolved", "money.resolution", "money.no_refund",
 }  # fmt: skip
 MONEY_RESOLUTIONS = ("patient_contacted", "paid_another_way", "waived")
 
@@ -249,10 +248,9 @@ async def callbacks(request: Request, who: Principal = Page(Permission.CALLBACKS
     issues = await money_desk.issues(console, who, "open", PAGE_SIZE, 0, "callbacks page")
     now = console.clock()
     spa = console.spa(who.spa_id)
-    retry = console.payments.configured
     return render(
         request, who, "callbacks.html", callbacks=[views.callback(c, now) for c in found],
-        issues=[views.payment_issue(m, spa, retry) for m in issues],
+        issues=[views.payment_issue(m, spa) for m in issues],
         resolutions=MONEY_RESOLUTIONS,
     )  # fmt: skip
 
@@ -277,10 +275,10 @@ async def retry_refund(
 ) -> Response:
     try:
         await money_desk.retry_refund(console_of(request), who, issue_id)
+    except NotFound:
+        return back("/callbacks", error="money.no_refund")
     except Conflict as exc:
         return back("/callbacks", error=str(exc))
-    except PaymentsUnavailable:
-        return back("/callbacks", error="payments.unavailable")
     return back("/callbacks", note="refund.retried")
 
 

@@ -154,7 +154,7 @@ class PaymentIssue(BaseModel):
     provider_name: str | None
     patient_id: str | None
     phone: str | None
-    # Whether "retry refund" can be asked of payments from here.
+    # Whether "retry refund" applies (an open refund failure).
     can_retry: bool
 
 

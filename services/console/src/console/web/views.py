@@ -88,7 +88,7 @@ def callback(c: CallbackView, now: datetime) -> schemas.Callback:
     )  # fmt: skip
 
 
-def payment_issue(m: MoneyIssueView, spa: SpaConfig, can_retry: bool) -> schemas.PaymentIssue:
+def payment_issue(m: MoneyIssueView, spa: SpaConfig) -> schemas.PaymentIssue:
     """Service and provider named from the spa's configuration (the id when unknown)."""
     services = {s.id: s.name for s in spa.services}
     providers = {p.id: p.name for p in spa.providers}
@@ -103,7 +103,7 @@ def payment_issue(m: MoneyIssueView, spa: SpaConfig, can_retry: bool) -> schemas
         provider_id=m.provider_id,
         provider_name=providers.get(m.provider_id, m.provider_id) if m.provider_id else None,
         patient_id=m.patient_id, phone=m.phone,
-        can_retry=can_retry and m.kind == "refund_failed" and m.status == "open",
+        can_retry=m.kind == "refund_failed" and m.status == "open",
     )  # fmt: skip
 
 

@@ -14,7 +14,10 @@ from __future__ import annotations
 import logging
 
 import asyncpg
+from google.protobuf.message import Message
 
+from medspa.commands.v1 import commands_pb2
+from medspa_kit.envelope import Envelope
 from payments.adapters import ledger, rows
 from payments.adapters.rows import Record
 from payments.domain.deposit import State
@@ -74,11 +77,46 @@ async def refund_failed(
 
 
 async def retry_refund(
-    pool: asyncpg.Pool, transitions: Transitions, deposit_id: str, actor: str
+    conn: asyncpg.Connection,
+    transitions: Transitions,
+    deposit_id: str,
+    actor: str,
+    *,
+    attempt: int | None = None,
 ) -> Record | None:
-    """Staff ask for a failed refund again; None when the deposit has no failed refund."""
-    async with pool.acquire() as conn, conn.transaction():
-        record = await rows.load(conn, deposit_id, lock=True)
-        if record is None or record.deposit.state is not State.REFUND_FAILED:
-            return None
-        return await transitions.fire(conn, record, RetryRefund(), {"actor": actor})
+    """Staff ask for a failed refund again; None when the deposit has no failed refund,
+    or (given `attempt`) when its failure is not that attempt's: a late ask about an
+    earlier failure never retries a newer one nobody has looked at. Call inside the
+    caller's transaction."""
+    record = await rows.load(conn, deposit_id, lock=True)
+    if record is None or record.deposit.state is not State.REFUND_FAILED:
+        return None
+    if attempt is not None and record.refund_attempt != attempt:
+        return None
+    return await transitions.fire(conn, record, RetryRefund(), {"actor": actor})
+
+
+class RefundRetries:
+    """refund.retry, the console's command once staff sorted out the patient's card."""
+
+    def __init__(self, transitions: Transitions) -> None:
+        self._transitions = transitions
+
+    async def on_retry(
+        self, conn: asyncpg.Connection, envelope: Envelope, command: Message
+    ) -> None:
+        assert isinstance(command, commands_pb2.RetryRefund)
+        if rows.as_uuid(command.deposit_id) is None:
+            log.warning("refund.retry names no deposit", extra={"command_id": command.command_id})
+            return
+        retried = await retry_refund(
+            conn,
+            self._transitions,
+            command.deposit_id,
+            f"staff:{command.staff_id}" if command.staff_id else "staff",
+            attempt=command.attempt or None,
+        )
+        log.info(
+            "refund retried" if retried else "refund retry changed nothing",
+            extra={"deposit_id": command.deposit_id, "attempt": command.attempt},
+        )

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from medspa.common.v1 import common_pb2 as medspa_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!medspa/commands/v1/commands.proto\x12\x12medspa.commands.v1\x1a\x1dmedspa/common/v1/common.proto\"\xaf\x01\n\x0bSendMessage\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12*\n\x08to_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12&\n\x04\x62ody\x18\x04 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12\x0f\n\x07purpose\x18\x06 \x01(\t\"\x95\x01\n\tPlaceCall\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12*\n\x08to_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x0e\n\x06script\x18\x04 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12\x0f\n\x07purpose\x18\x06 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!medspa/commands/v1/commands.proto\x12\x12medspa.commands.v1\x1a\x1dmedspa/common/v1/common.proto\"\xaf\x01\n\x0bSendMessage\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12*\n\x08to_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12&\n\x04\x62ody\x18\x04 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12\x0f\n\x07purpose\x18\x06 \x01(\t\"\x95\x01\n\tPlaceCall\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12*\n\x08to_phone\x18\x03 \x01(\x0b\x32\x18.medspa.common.v1.Sealed\x12\x0e\n\x06script\x18\x04 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12\x0f\n\x07purpose\x18\x06 \x01(\t\"h\n\x0bRetryRefund\x12\x0e\n\x06spa_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12\x12\n\ndeposit_id\x18\x03 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x10\n\x08staff_id\x18\x05 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,4 +36,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SENDMESSAGE']._serialized_end=264
   _globals['_PLACECALL']._serialized_start=267
   _globals['_PLACECALL']._serialized_end=416
+  _globals['_RETRYREFUND']._serialized_start=418
+  _globals['_RETRYREFUND']._serialized_end=522
 # @@protoc_insertion_point(module_scope)

@@ -37,3 +37,17 @@ class PlaceCall(_message.Message):
     conversation_id: str
     purpose: str
     def __init__(self, spa_id: _Optional[str] = ..., command_id: _Optional[str] = ..., to_phone: _Optional[_Union[_common_pb2.Sealed, _Mapping]] = ..., script: _Optional[str] = ..., conversation_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class RetryRefund(_message.Message):
+    __slots__ = ("spa_id", "command_id", "deposit_id", "attempt", "staff_id")
+    SPA_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    STAFF_ID_FIELD_NUMBER: _ClassVar[int]
+    spa_id: str
+    command_id: str
+    deposit_id: str
+    attempt: int
+    staff_id: str
+    def __init__(self, spa_id: _Optional[str] = ..., command_id: _Optional[str] = ..., deposit_id: _Optional[str] = ..., attempt: _Optional[int] = ..., staff_id: _Optional[str] = ...) -> None: ...
