@@ -5,7 +5,8 @@ its turn), keyed by the conversation they belong to, so one patient's texts are
 still answered one after the other, in the order they arrived. Across replicas,
 and against booking events and calls on the same conversation, the conversation
 row's lock (`FOR UPDATE`) does the same. The rest arrive a few per booking or per
-staff action and run one at a time, in stream order.
+staff action; they may be taken side by side (the kit's default consumer), and the same
+row lock keeps two of them from changing one conversation at once.
 """
 
 from __future__ import annotations
