@@ -137,15 +137,24 @@ class Connection:
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         return cls(base, reader, writer)
 
+    async def _reopen(self) -> None:
+        self._writer.close()
+        fresh = await Connection.open(self._base)
+        self._reader, self._writer = fresh._reader, fresh._writer
+
     async def send(self, request: bytes) -> tuple[int, bytes]:
+        # The server closes a connection that sat idle (uvicorn's keep-alive timeout is 5 s),
+        # sometimes just as a request goes out on it: a client opens another and sends again,
+        # as any HTTP client does (telephony takes a webhook once however often it comes).
         if self._reader.at_eof():
-            # The server closed it while it sat idle (uvicorn's keep-alive timeout is 5 s): a
-            # client opens another, as any HTTP client would.
-            self._writer.close()
-            fresh = await Connection.open(self._base)
-            self._reader, self._writer = fresh._reader, fresh._writer
-        self._writer.write(request)
-        head = await self._reader.readuntil(b"\r\n\r\n")
+            await self._reopen()
+        try:
+            self._writer.write(request)
+            head = await self._reader.readuntil(b"\r\n\r\n")
+        except (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError):
+            await self._reopen()
+            self._writer.write(request)
+            head = await self._reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         length = 0
         for line in head.split(b"\r\n"):
