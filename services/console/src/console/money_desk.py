@@ -37,7 +37,7 @@ async def _close(
     who: Principal,
     issue_id: str,
     resolution: str,
-    then: Callable[[asyncpg.Connection, MoneyIssueView], Awaitable[None]] | None = None,
+    then: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
 ) -> None:
     async with console.db() as conn, conn.transaction():
         before = await console.money.resolve(
@@ -48,8 +48,7 @@ async def _close(
         if before != "open":
             raise Conflict("money.already_resolved")
         if then is not None:
-            [issue] = await console.money.issues(conn, who.spa_id, None, 1, 0, issue_id)
-            await then(conn, issue)
+            await then(conn)
         await viewed(conn, who, "money_issue", [issue_id], ["resolution"], resolution, "resolve")
         await live.announce(conn, who.spa_id, "money", issue_id)
 
@@ -62,9 +61,10 @@ async def retry_refund(console: Console, who: Principal, issue_id: str) -> None:
     """Ask payments to refund again and close the task, together (a no-show fee owed has
     no refund to retry: NotFound, and nothing changes)."""
 
-    async def ask_payments(conn: asyncpg.Connection, issue: MoneyIssueView) -> None:
-        if issue.kind != "refund_failed":
+    async def ask_payments(conn: asyncpg.Connection) -> None:
+        failed = await console.money.failed_refund(conn, who.spa_id, issue_id)
+        if failed is None:
             raise NotFound(issue_id)
-        await console.actions.ask_refund_again(conn, who, issue.deposit_id, issue.attempt)
+        await console.actions.ask_refund_again(conn, who, *failed)
 
     await _close(console, who, issue_id, "refund_retried", ask_payments)

@@ -88,6 +88,19 @@ class MoneyIssues:
             phone=self.cipher.decrypt(phone_enc, Purpose.PHONE) if phone_enc else None,
         )  # fmt: skip
 
+    async def failed_refund(
+        self, conn: asyncpg.Connection, spa_id: str, issue_id: str
+    ) -> tuple[str, int] | None:
+        """The deposit and attempt of a refund failure (None for any other kind of issue),
+        read without the patient's details."""
+        row = await conn.fetchrow(
+            "SELECT deposit_id, attempt FROM money_issues"
+            " WHERE spa_id = $1 AND id = $2 AND kind = 'refund_failed'",
+            spa_id,
+            issue_id,
+        )
+        return (row["deposit_id"], row["attempt"]) if row else None
+
     async def resolve(
         self, conn: asyncpg.Connection, spa_id: str, issue_id: str, resolution: str,
         at: datetime, staff_id: str,
