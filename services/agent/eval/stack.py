@@ -40,15 +40,15 @@ async def running_stack(
         os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
     run = uuid.uuid4().hex[:10]
-    name, namespace = f"medspa_eval_{run}", f"e{run}"
-    database_url = await create_database(pg_handle.url, name)
+    database, namespace = f"medspa_eval_{run}", f"e{run}"
+    database_url = await create_database(pg_handle.url, database)
     nc = await nats.connect(nats_handle.url)
     await ensure_streams(nc.jetstream(), namespace)
     with tempfile.TemporaryDirectory(prefix="agent-eval-") as tmp:
         system = build_system(Path(tmp), nats_handle.url, database_url, namespace)
-        for name, process in system.processes.items():
+        for service, process in system.processes.items():
             process.env.update(extra_env or {})
-            process.env.update((service_env or {}).get(name, {}))
+            process.env.update((service_env or {}).get(service, {}))
         try:
             await system.start(*SERVICES)
             yield (
@@ -67,6 +67,6 @@ async def running_stack(
             system.stop()
             await delete_streams(nc.jetstream(), namespace)
             await nc.close()
-            await drop_database(pg_handle.url, name)
+            await drop_database(pg_handle.url, database)
             await pg_handle.stop()
             await nats_handle.stop()
