@@ -25,6 +25,7 @@ from medspa.calendar.v1 import calendar_pb2_grpc
 from medspa.events.v1 import booking_pb2, telephony_pb2
 from medspa_kit.crypto import FieldCipher, Purpose, dev_keyring
 from medspa_kit.envelope import Envelope
+from medspa_kit.streams import delete_streams
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -162,10 +163,12 @@ async def test_the_service_runs_traces_and_stops(own_database, tmp_path):
         assert 'medspa_scheduler_rpc_seconds_count{method="HoldSlot"} 1.0' in metrics
         assert "medspa_scheduler_hold_conflicts_total 0.0" in metrics
     finally:
-        await bus.close()
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        # The service made this namespace's streams; they go with the test.
+        await delete_streams(bus.jetstream(), namespace)
+        await bus.close()
     assert process.returncode == 0, output.decode()[-2000:]
     logs = output.decode()
     assert "0999" not in logs and "Pat Example" not in logs
