@@ -40,7 +40,7 @@ async def record(conn: asyncpg.Connection, envelope: Envelope, namespace: str) -
     """Write the event into the outbox; call inside the change's transaction."""
     gathering = deferred_for(conn)
     if gathering is not None:
-        gathering.add((record_many, namespace), partial(_record_gathered, namespace), envelope)
+        gathering.add((record_many, namespace), partial(record_many, namespace=namespace), envelope)
         return
     # One round trip: the insert, and a notify that wakes the relay at commit (the
     # relay also polls, so a lost notify only delays).
@@ -73,12 +73,6 @@ async def record_many(
         [e.payload for e in envelopes],
         NOTIFY_CHANNEL,
     )
-
-
-async def _record_gathered(
-    namespace: str, conn: asyncpg.Connection, envelopes: Sequence[Envelope]
-) -> None:
-    await record_many(conn, envelopes, namespace)
 
 
 async def backlog(conn: asyncpg.Connection) -> tuple[int, float]:
