@@ -143,14 +143,15 @@ async def test_a_long_poll_answers_when_the_reply_lands(
     query = {"phone": PATIENT, "after": asked, "wait": 10}
     async with httpx.AsyncClient(base_url=sandbox_url, timeout=15) as phone:
         waiting = asyncio.create_task(phone.get("/sandbox/messages", params=query))
-        await asyncio.sleep(0.2)
-        assert not waiting.done()
+        # Nothing new: the answer is held (a window in which an early answer would show).
+        answered, _ = await asyncio.wait({waiting}, timeout=0.2)
+        assert not answered and not waiting.done()
         # Another patient's message does not answer this phone's poll.
         await asyncio.to_thread(
             twilio.messages.create, to="+15550100002", from_=SPA, body="Not for you"
         )
-        await asyncio.sleep(0.2)
-        assert not waiting.done()
+        answered, _ = await asyncio.wait({waiting}, timeout=0.2)
+        assert not answered and not waiting.done()
         reply = await asyncio.to_thread(
             twilio.messages.create, to=PATIENT, from_=SPA, body="Friday at 2?"
         )

@@ -218,8 +218,16 @@ async def test_a_text_and_its_conversation_taken_at_once_still_meet(console: Con
             async with turns.transaction():
                 await store.touch(turns, SPA, conversation_id, now, phone=patient)
 
+        waiting_pid = turns.get_server_pid()
         arriving = asyncio.create_task(conversation_arrives())
-        await asyncio.sleep(0.3)
+
+        async def blocked_on_the_lock() -> bool:
+            return bool(await texts.fetchval(
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
+                waiting_pid,
+            ))  # fmt: skip
+
+        await eventually(blocked_on_the_lock)
         # The conversation waits for the text's transaction instead of missing its row.
         assert not arriving.done()
         await text_taken.commit()
